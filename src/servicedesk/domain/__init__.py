@@ -1,0 +1,1 @@
+"""Pure rules of customer service: no framework, no database, no I/O."""

@@ -1,0 +1,93 @@
+"""Passwords (argon2), bearer tokens (only their SHA-256 is stored), and who a request is."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from servicedesk.domain.roles import Principal, Role
+from servicedesk.store.models import ApiToken, Customer, User
+from servicedesk.store.uow import UnitOfWork
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "sd_"  # noqa: S105 - a marker, not a secret
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def principal_for_user(uow: UnitOfWork, user: User) -> Principal | None:
+    if not user.is_active:
+        return None
+    customer_id = None
+    if user.role is Role.CUSTOMER:
+        customer_id = await uow.session.scalar(
+            select(Customer.id).where(Customer.user_id == user.id)
+        )
+    return Principal(
+        user_id=user.id,
+        role=user.role,
+        name=user.name,
+        team_ids=frozenset(m.team_id for m in user.memberships),
+        customer_id=customer_id,
+    )
+
+
+async def principal_by_user_id(uow: UnitOfWork, user_id: int) -> Principal | None:
+    user = await uow.session.get(User, user_id)
+    return await principal_for_user(uow, user) if user else None
+
+
+async def authenticate(uow: UnitOfWork, *, email: str, password: str) -> Principal | None:
+    """The principal for valid credentials; None, after the same hashing work, otherwise."""
+    user = await uow.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        verify_password(_DUMMY_HASH, password)  # same cost whether or not the user exists
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if user.password_hash and _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        await uow.commit()
+    return await principal_for_user(uow, user)
+
+
+async def issue_token(uow: UnitOfWork, *, user_id: int, name: str) -> str:
+    """A new bearer token for `user_id`; the raw value is returned once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    uow.session.add(
+        ApiToken(user_id=user_id, name=name, token_hash=_token_hash(raw), created_at=uow.now())
+    )
+    return raw
+
+
+async def principal_for_token(uow: UnitOfWork, raw: str) -> Principal | None:
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    user = await uow.session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _token_hash(raw), ApiToken.revoked_at.is_(None))
+    )
+    return await principal_for_user(uow, user) if user else None
+
+
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))

@@ -1,0 +1,276 @@
+"""Ticket write use cases: create, change fields, change status, add a reply or a note.
+
+Each one checks access, applies the domain rules, writes the audit event in the same
+transaction and commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
+from servicedesk.domain.errors import Conflict, Forbidden, ValidationFailed
+from servicedesk.domain.lifecycle import Lifecycle, TicketStatus
+from servicedesk.domain.roles import Permission, Principal, Role
+from servicedesk.services.access import access_ticket_by_id, require
+from servicedesk.store.models import (
+    Conversation,
+    Customer,
+    Message,
+    Team,
+    Ticket,
+    TicketTag,
+    User,
+)
+from servicedesk.store.uow import UnitOfWork
+
+EDITABLE = ("subject", "type", "priority", "team_id", "assignee_id", "tags")
+
+
+def normalize_tags(tags: Iterable[str]) -> list[str]:
+    cleaned = {t.strip().lower() for t in tags if t and t.strip()}
+    too_long = [t for t in cleaned if len(t) > 64]
+    if too_long:
+        raise ValidationFailed("tag too long", fields={"tags": "each tag is at most 64 chars"})
+    return sorted(cleaned)
+
+
+def snapshot(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "subject": ticket.subject,
+        "type": ticket.type.value,
+        "priority": ticket.priority.value,
+        "status": ticket.status.value,
+        "channel": ticket.channel.value,
+        "customer_id": ticket.customer_id,
+        "team_id": ticket.team_id,
+        "assignee_id": ticket.assignee_id,
+        "tags": [t.tag for t in ticket.tags],
+    }
+
+
+async def _check_refs(uow: UnitOfWork, *, team_id: int | None, assignee_id: int | None) -> None:
+    if team_id is not None and await uow.session.get(Team, team_id) is None:
+        raise ValidationFailed("unknown team", fields={"team_id": f"no team {team_id}"})
+    if assignee_id is not None:
+        user = await uow.session.get(User, assignee_id)
+        if user is None or not user.is_active or not user.role.is_staff:
+            raise ValidationFailed(
+                "unknown assignee", fields={"assignee_id": f"no active staff user {assignee_id}"}
+            )
+
+
+async def create_ticket(
+    uow: UnitOfWork,
+    actor: Principal,
+    *,
+    subject: str,
+    body: str,
+    customer_id: int | None = None,
+    type: TicketType = TicketType.CONSULTATION,
+    priority: Priority = Priority.MEDIUM,
+    channel: Channel | None = None,
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+    tags: Iterable[str] = (),
+) -> Ticket:
+    """A new case with its first message. Customers open cases only for themselves."""
+    if actor.role is Role.CUSTOMER:
+        if team_id is not None or assignee_id is not None:
+            raise Forbidden("customers cannot choose a team or an assignee")
+        customer_id, channel = actor.customer_id, channel or Channel.WEB_FORM
+    else:
+        require(actor, Permission.WORK_TICKETS)
+    if customer_id is None or await uow.session.get(Customer, customer_id) is None:
+        raise ValidationFailed(
+            "unknown customer", fields={"customer_id": f"no customer {customer_id}"}
+        )
+    await _check_refs(uow, team_id=team_id, assignee_id=assignee_id)
+    now = uow.now()
+    ticket = Ticket(
+        subject=subject,
+        type=type,
+        priority=priority,
+        status=TicketStatus.NEW,
+        channel=channel or Channel.API,
+        customer_id=customer_id,
+        team_id=team_id,
+        assignee_id=assignee_id,
+        created_at=now,
+        updated_at=now,
+        reopened_count=0,
+        tags=[TicketTag(tag=t) for t in normalize_tags(tags)],
+    )
+    uow.session.add(ticket)
+    await uow.session.flush()
+    conversation = Conversation(
+        customer_id=customer_id, channel=ticket.channel, ticket_id=ticket.id, started_at=now
+    )
+    uow.session.add(conversation)
+    await uow.session.flush()
+    uow.session.add(
+        Message(
+            conversation_id=conversation.id,
+            ticket_id=ticket.id,
+            kind=MessageKind.INBOUND,
+            channel=ticket.channel,
+            author_user_id=actor.user_id if actor.role.is_staff else None,
+            author_customer_id=customer_id,
+            body=body,
+            created_at=now,
+        )
+    )
+    uow.record(
+        actor, "ticket.created", subject_type="ticket", subject_id=ticket.id,
+        ticket_id=ticket.id, after=snapshot(ticket),
+    )  # fmt: skip
+    await uow.commit()
+    return ticket
+
+
+def _check_version(ticket: Ticket, expected: int | None) -> None:
+    if expected is not None and expected != ticket.version:
+        raise Conflict(
+            f"ticket {ticket.number} was changed by someone else "
+            f"(version {ticket.version}, you had {expected}); reload and try again",
+            fields={"version": f"current version is {ticket.version}"},
+        )
+
+
+async def update_ticket(
+    uow: UnitOfWork,
+    actor: Principal,
+    ticket_id: int,
+    *,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+    reason: str | None = None,
+) -> Ticket:
+    """Change any of EDITABLE; only fields whose value really changes are recorded."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationFailed("unknown fields", fields={f: "not editable" for f in unknown})
+    ticket = await access_ticket_by_id(uow, actor, ticket_id)
+    require(actor, Permission.WORK_TICKETS)
+    _check_version(ticket, expected_version)
+    await _check_refs(uow, team_id=changes.get("team_id"), assignee_id=changes.get("assignee_id"))
+    before_all = snapshot(ticket)
+    for field, value in changes.items():
+        if field == "tags":
+            ticket.tags = [TicketTag(tag=t) for t in normalize_tags(value)]
+        else:
+            setattr(ticket, field, value)
+    after_all = snapshot(ticket)
+    changed = [f for f in EDITABLE if before_all[f] != after_all[f]]
+    if not changed:
+        return ticket
+    ticket.updated_at = uow.now()
+    after = {f: after_all[f] for f in changed}
+    if reason:
+        after["reason"] = reason
+    uow.record(
+        actor, "ticket.updated", subject_type="ticket", subject_id=ticket.id,
+        ticket_id=ticket.id, before={f: before_all[f] for f in changed}, after=after,
+    )  # fmt: skip
+    await uow.commit()
+    return ticket
+
+
+def _customer_may_move(current: TicketStatus, target: TicketStatus) -> bool:
+    """A customer confirms a resolution (close) or says it is not solved (reopen)."""
+    return current is TicketStatus.RESOLVED and target in (TicketStatus.CLOSED, TicketStatus.OPEN)
+
+
+def _apply_status(uow: UnitOfWork, actor: Principal, ticket: Ticket, target: TicketStatus) -> None:
+    before = ticket.status
+    state = Lifecycle(ticket.status, ticket.resolved_at, ticket.closed_at, ticket.reopened_count)
+    state = state.move_to(target, now=uow.now())
+    ticket.status, ticket.resolved_at = state.status, state.resolved_at
+    ticket.closed_at, ticket.reopened_count = state.closed_at, state.reopened_count
+    ticket.updated_at = uow.now()
+    uow.record(
+        actor, "ticket.status_changed", subject_type="ticket", subject_id=ticket.id,
+        ticket_id=ticket.id, before={"status": before.value}, after={"status": target.value},
+    )  # fmt: skip
+
+
+async def transition_ticket(
+    uow: UnitOfWork,
+    actor: Principal,
+    ticket_id: int,
+    *,
+    to: TicketStatus,
+    expected_version: int | None = None,
+) -> Ticket:
+    ticket = await access_ticket_by_id(uow, actor, ticket_id)
+    if actor.role is Role.CUSTOMER:
+        if not _customer_may_move(ticket.status, to):
+            raise Forbidden("customers can only confirm or reopen a resolved ticket")
+    else:
+        require(actor, Permission.WORK_TICKETS)
+    _check_version(ticket, expected_version)
+    _apply_status(uow, actor, ticket, to)
+    await uow.commit()
+    return ticket
+
+
+async def _conversation_id(uow: UnitOfWork, ticket_id: int) -> int | None:
+    return await uow.session.scalar(
+        select(Conversation.id)
+        .where(Conversation.ticket_id == ticket_id)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+
+
+async def add_message(
+    uow: UnitOfWork, actor: Principal, ticket_id: int, *, kind: MessageKind, body: str
+) -> Message:
+    """A public reply or internal note from staff, or a customer's answer on their case.
+
+    Side effects follow the usual helpdesk rules: the first staff reply stamps the first
+    response; a staff reply opens a new ticket; a customer answer reopens a pending or
+    resolved one.
+    """
+    ticket = await access_ticket_by_id(uow, actor, ticket_id)
+    if actor.role is Role.CUSTOMER:
+        kind = MessageKind.INBOUND
+        if ticket.status is TicketStatus.CLOSED:
+            raise Forbidden("this case is closed; please open a new one")
+    else:
+        require(actor, Permission.WORK_TICKETS)
+        if kind is MessageKind.INBOUND:
+            raise ValidationFailed("staff write replies or notes", fields={"kind": "reply|note"})
+    now = uow.now()
+    message = Message(
+        conversation_id=await _conversation_id(uow, ticket.id),
+        ticket_id=ticket.id,
+        kind=kind,
+        channel=ticket.channel,
+        author_user_id=actor.user_id if actor.role.is_staff else None,
+        author_customer_id=ticket.customer_id if kind is MessageKind.INBOUND else None,
+        body=body,
+        created_at=now,
+    )
+    uow.session.add(message)
+    if kind is MessageKind.REPLY:
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        if ticket.status is TicketStatus.NEW:
+            _apply_status(uow, actor, ticket, TicketStatus.OPEN)
+    elif kind is MessageKind.INBOUND and ticket.status in (
+        TicketStatus.PENDING,
+        TicketStatus.RESOLVED,
+    ):
+        _apply_status(uow, actor, ticket, TicketStatus.OPEN)
+    ticket.updated_at = now
+    await uow.session.flush()
+    uow.record(
+        actor, f"message.{kind.value}", subject_type="message", subject_id=message.id,
+        ticket_id=ticket.id, after={"kind": kind.value, "length": len(body)},
+    )  # fmt: skip
+    await uow.commit()
+    return message

@@ -1,0 +1,56 @@
+"""One typed settings object, built once at start from the environment (prefix SERVICEDESK_).
+
+Nothing else in the code reads the environment, so tests build their own Settings.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-insecure-secret"  # noqa: S105 - refused outside development below
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SERVICEDESK_", env_file=None, extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./servicedesk.db",
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy async URL; sqlite+aiosqlite:// or postgresql+asyncpg://",
+    )
+    secret_key: str = DEV_SECRET
+    sqlite_synchronous: Literal["OFF", "NORMAL", "FULL"] = "NORMAL"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    default_locale: Literal["zh", "en"] = "zh"
+    default_time_zone: str = "Asia/Shanghai"
+    session_max_age_s: int = Field(default=12 * 3600, ge=60)
+    max_subject_length: int = Field(default=200, ge=10, le=1000)
+    max_body_length: int = Field(default=50_000, ge=100)
+    secure_cookies: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("SERVICEDESK_SECRET_KEY must be set in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def random_secret() -> str:
+    return secrets.token_urlsafe(32)

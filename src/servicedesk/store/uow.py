@@ -1,0 +1,103 @@
+"""The unit of work: one transaction, the audit events written inside it, hooks after commit.
+
+Services open it (`async with uow:`), change things, call `record(...)` for every change, and
+`commit()`. Anything that leaves the process (a push, an email) is queued with `after_commit`
+so it never runs for a transaction that rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from servicedesk.domain.errors import Conflict
+from servicedesk.domain.roles import Principal
+from servicedesk.store.db import Database
+from servicedesk.store.models import Event
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+class UnitOfWork:
+    session: AsyncSession
+
+    def __init__(self, db: Database, *, write: bool = True) -> None:
+        self._db = db
+        self._write = write
+        self._after_commit: list[AfterCommit] = []
+
+    async def __aenter__(self) -> Self:
+        self.session = self._db.sessions()
+        self._after_commit = []
+        if self._write and self._db.settings.is_sqlite:
+            await self.session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.session.rollback()
+        await self.session.close()
+
+    def now(self) -> datetime:
+        return self._db.clock()
+
+    async def commit(self) -> None:
+        try:
+            await self.session.commit()
+        except StaleDataError as error:
+            await self.session.rollback()
+            raise Conflict(
+                "someone else changed this record at the same time; reload and try again"
+            ) from error
+        except IntegrityError as error:
+            await self.session.rollback()
+            raise Conflict("this would duplicate or orphan a record") from error
+        hooks, self._after_commit = self._after_commit, []
+        for hook in hooks:
+            await hook()
+
+    def after_commit(self, hook: AfterCommit) -> None:
+        self._after_commit.append(hook)
+
+    def record(
+        self,
+        actor: Principal | None,
+        action: str,
+        *,
+        subject_type: str,
+        subject_id: int,
+        ticket_id: int | None = None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> Event:
+        """Add an audit event to this transaction (R-AN-3)."""
+        row = Event(
+            occurred_at=self.now(),
+            actor_user_id=actor.user_id if actor else None,
+            actor_role=actor.role.value if actor else None,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            ticket_id=ticket_id,
+            before=before,
+            after=after,
+        )
+        self.session.add(row)
+        return row
+
+
+def uow_factory(db: Database) -> Callable[..., UnitOfWork]:
+    def make(*, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(db, write=write)
+
+    return make
