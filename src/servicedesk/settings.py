@@ -32,8 +32,6 @@ class Settings(BaseSettings):
     default_locale: Literal["zh", "en"] = "zh"
     default_time_zone: str = "Asia/Shanghai"
     session_max_age_s: int = Field(default=12 * 3600, ge=60)
-    max_subject_length: int = Field(default=200, ge=10, le=1000)
-    max_body_length: int = Field(default=50_000, ge=100)
     secure_cookies: bool = False
 
     @model_validator(mode="after")

@@ -77,9 +77,7 @@ class Lifecycle:
         if target is _S.CLOSED:
             return replace(self, status=target, closed_at=now)
         if self.status is _S.RESOLVED:  # reopen
-            return replace(
-                self, status=target, resolved_at=None, reopened_count=self.reopened_count + 1
-            )
+            return replace(self, status=target, resolved_at=None, reopened_count=self.reopened_count + 1)
         return replace(self, status=target)
 
     def violations(self) -> list[str]:

@@ -44,9 +44,7 @@ async def access_ticket_by_id(uow: UnitOfWork, principal: Principal, ticket_id: 
     return ticket
 
 
-async def access_customer_by_id(
-    uow: UnitOfWork, principal: Principal, customer_id: int
-) -> Customer:
+async def access_customer_by_id(uow: UnitOfWork, principal: Principal, customer_id: int) -> Customer:
     customer = await uow.session.get(Customer, customer_id)
     own = principal.customer_id is not None and principal.customer_id == customer_id
     if customer is None or not (own or principal.can(Permission.VIEW_CUSTOMERS)):

@@ -39,9 +39,7 @@ async def principal_for_user(uow: UnitOfWork, user: User) -> Principal | None:
         return None
     customer_id = None
     if user.role is Role.CUSTOMER:
-        customer_id = await uow.session.scalar(
-            select(Customer.id).where(Customer.user_id == user.id)
-        )
+        customer_id = await uow.session.scalar(select(Customer.id).where(Customer.user_id == user.id))
     return Principal(
         user_id=user.id,
         role=user.role,
@@ -73,9 +71,7 @@ async def authenticate(uow: UnitOfWork, *, email: str, password: str) -> Princip
 async def issue_token(uow: UnitOfWork, *, user_id: int, name: str) -> str:
     """A new bearer token for `user_id`; the raw value is returned once and never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    uow.session.add(
-        ApiToken(user_id=user_id, name=name, token_hash=_token_hash(raw), created_at=uow.now())
-    )
+    uow.session.add(ApiToken(user_id=user_id, name=name, token_hash=_token_hash(raw), created_at=uow.now()))
     return raw
 
 

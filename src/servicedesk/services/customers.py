@@ -8,7 +8,7 @@ from typing import Any, Literal
 from sqlalchemy import or_, select
 
 from servicedesk.domain.catalog import Channel, CustomerTier
-from servicedesk.domain.errors import ValidationFailed
+from servicedesk.domain.errors import Conflict, ValidationFailed
 from servicedesk.domain.pii import is_valid_resident_id, normalize_mobile
 from servicedesk.domain.roles import Permission, Principal
 from servicedesk.services.access import access_customer_by_id, require
@@ -43,6 +43,25 @@ def clean_contact(
     return out
 
 
+async def _refuse_taken_identities(uow: UnitOfWork, contact: Mapping[str, str | None]) -> None:
+    """An email or phone identifies one customer; say which field clashes instead of failing
+    on the unique constraint."""
+    taken: dict[str, str] = {}
+    for field, channel in (("email", Channel.EMAIL), ("phone", Channel.PHONE)):
+        value = contact.get(field)
+        if value is None:
+            continue
+        owner = await uow.session.scalar(
+            select(CustomerIdentity.customer_id).where(
+                CustomerIdentity.channel == channel, CustomerIdentity.external_id == value
+            )
+        )
+        if owner is not None:
+            taken[field] = f"already belongs to customer {owner}"
+    if taken:
+        raise Conflict("contact details belong to another customer", fields=taken)
+
+
 def customer_snapshot(customer: Customer) -> dict[str, Any]:
     """For the audit trail: personal data is noted as changed, never copied into events."""
     return {
@@ -74,6 +93,7 @@ async def create_customer(
     if actor is not None:
         require(actor, Permission.EDIT_CUSTOMERS)
     contact = clean_contact(phone=phone, id_number=id_number, email=email)
+    await _refuse_taken_identities(uow, contact)
     now = uow.now()
     customer = Customer(
         name=name.strip(), tier=tier, user_id=user_id, locale=locale,
@@ -150,9 +170,7 @@ async def search_customers(
     return list(await uow.session.scalars(stmt))
 
 
-async def reveal_pii(
-    uow: UnitOfWork, actor: Principal, customer_id: int, *, field: PiiField
-) -> str | None:
+async def reveal_pii(uow: UnitOfWork, actor: Principal, customer_id: int, *, field: PiiField) -> str | None:
     """The unmasked value; allowed only with REVEAL_PII and always written to the audit log."""
     customer = await access_customer_by_id(uow, actor, customer_id)
     require(actor, Permission.REVEAL_PII)

@@ -58,9 +58,7 @@ async def create_user(
     )  # fmt: skip
     uow.session.add(user)
     await uow.session.flush()
-    uow.record(
-        actor, "user.created", subject_type="user", subject_id=user.id, after=_user_snapshot(user)
-    )
+    uow.record(actor, "user.created", subject_type="user", subject_id=user.id, after=_user_snapshot(user))
     if commit:
         await uow.commit()
     return user
@@ -77,9 +75,7 @@ async def _existing_teams(uow: UnitOfWork, team_ids: Iterable[int]) -> list[int]
     return wanted
 
 
-async def update_user(
-    uow: UnitOfWork, actor: Principal, user_id: int, *, changes: Mapping[str, Any]
-) -> User:
+async def update_user(uow: UnitOfWork, actor: Principal, user_id: int, *, changes: Mapping[str, Any]) -> User:
     require(actor, Permission.MANAGE_STAFF)
     user = await uow.session.get(User, user_id)
     if user is None:

@@ -229,9 +229,7 @@ async def ticket_detail(uow: UnitOfWork, principal: Principal, ticket_id: int) -
     events: list[Event] = []
     if not is_customer:
         events = list(
-            await uow.session.scalars(
-                select(Event).where(Event.ticket_id == ticket.id).order_by(Event.id)
-            )
+            await uow.session.scalars(select(Event).where(Event.ticket_id == ticket.id).order_by(Event.id))
         )
     others = await uow.session.scalars(
         select(Ticket)

@@ -85,9 +85,7 @@ async def create_ticket(
     else:
         require(actor, Permission.WORK_TICKETS)
     if customer_id is None or await uow.session.get(Customer, customer_id) is None:
-        raise ValidationFailed(
-            "unknown customer", fields={"customer_id": f"no customer {customer_id}"}
-        )
+        raise ValidationFailed("unknown customer", fields={"customer_id": f"no customer {customer_id}"})
     await _check_refs(uow, team_id=team_id, assignee_id=assignee_id)
     now = uow.now()
     ticket = Ticket(

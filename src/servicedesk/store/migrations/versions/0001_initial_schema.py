@@ -55,9 +55,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("lead_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("created_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["lead_id"], ["users.id"], name=op.f("fk_departments_lead_id_users")
-        ),
+        sa.ForeignKeyConstraint(["lead_id"], ["users.id"], name=op.f("fk_departments_lead_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_departments")),
         sa.UniqueConstraint("name", name=op.f("uq_departments_name")),
     )
@@ -66,9 +64,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("skill", sa.String(length=64), nullable=False),
         sa.Column("level", sa.SmallInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_agent_skills_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_agent_skills_user_id_users")),
         sa.PrimaryKeyConstraint("user_id", "skill", name=op.f("pk_agent_skills")),
     )
     op.create_table(
@@ -79,9 +75,7 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
     )
@@ -97,21 +91,15 @@ def upgrade() -> None:
         sa.Column("id_number", sa.String(length=18), nullable=True),
         sa.Column(
             "tier",
-            sa.Enum(
-                "regular", "vip1", "vip2", "vip3", name="customertier", native_enum=False, length=32
-            ),
+            sa.Enum("regular", "vip1", "vip2", "vip3", name="customertier", native_enum=False, length=32),
             nullable=False,
         ),
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column(
-            "advisor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("advisor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("locale", sa.String(length=8), nullable=False),
         sa.Column("created_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["advisor_id"], ["users.id"], name=op.f("fk_customers_advisor_id_users")
-        ),
+        sa.ForeignKeyConstraint(["advisor_id"], ["users.id"], name=op.f("fk_customers_advisor_id_users")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_customers_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
         sa.UniqueConstraint("user_id", name=op.f("uq_customers_user_id")),
@@ -124,40 +112,28 @@ def upgrade() -> None:
     op.create_table(
         "events",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "occurred_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "actor_user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("occurred_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor_user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("actor_role", sa.String(length=32), nullable=True),
         sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("subject_type", sa.String(length=32), nullable=False),
-        sa.Column(
-            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["actor_user_id"], ["users.id"], name=op.f("fk_events_actor_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["actor_user_id"], ["users.id"], name=op.f("fk_events_actor_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index("ix_events_action_occurred", ["action", "occurred_at"], unique=False)
-        batch_op.create_index(
-            "ix_events_subject", ["subject_type", "subject_id", "id"], unique=False
-        )
+        batch_op.create_index("ix_events_subject", ["subject_type", "subject_id", "id"], unique=False)
         batch_op.create_index("ix_events_ticket", ["ticket_id", "id"], unique=False)
 
     op.create_table(
         "teams",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column(
-            "department_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("department_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("tier", sa.SmallInteger(), nullable=False),
         sa.Column("created_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -169,9 +145,7 @@ def upgrade() -> None:
     op.create_table(
         "customer_identities",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
             "channel",
             sa.Enum(
@@ -201,15 +175,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("channel", "external_id", name=op.f("uq_customer_identities_channel")),
     )
     with op.batch_alter_table("customer_identities", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_customer_identities_customer_id"), ["customer_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_customer_identities_customer_id"), ["customer_id"], unique=False)
 
     op.create_table(
         "customer_tags",
-        sa.Column(
-            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("tag", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["customer_id"], ["customers.id"], name=op.f("fk_customer_tags_customer_id_customers")
@@ -224,12 +194,8 @@ def upgrade() -> None:
         sa.Column("team_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("is_lead", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["teams.id"], name=op.f("fk_team_members_team_id_teams")
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_team_members_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["team_id"], ["teams.id"], name=op.f("fk_team_members_team_id_teams")),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_team_members_user_id_users")),
         sa.PrimaryKeyConstraint("team_id", "user_id", name=op.f("pk_team_members")),
     )
     with op.batch_alter_table("team_members", schema=None) as batch_op:
@@ -289,25 +255,17 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column(
-            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("team_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column(
-            "assignee_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("assignee_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("created_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column(
-            "first_response_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("first_response_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("resolved_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("reopened_count", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["assignee_id"], ["users.id"], name=op.f("fk_tickets_assignee_id_users")
-        ),
+        sa.ForeignKeyConstraint(["assignee_id"], ["users.id"], name=op.f("fk_tickets_assignee_id_users")),
         sa.ForeignKeyConstraint(
             ["customer_id"], ["customers.id"], name=op.f("fk_tickets_customer_id_customers")
         ),
@@ -321,9 +279,7 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index("ix_tickets_created", ["created_at"], unique=False)
-        batch_op.create_index(
-            "ix_tickets_customer_created", ["customer_id", "created_at"], unique=False
-        )
+        batch_op.create_index("ix_tickets_customer_created", ["customer_id", "created_at"], unique=False)
         batch_op.create_index("ix_tickets_status_updated", ["status", "updated_at"], unique=False)
         batch_op.create_index(
             "ix_tickets_team_status_updated", ["team_id", "status", "updated_at"], unique=False
@@ -333,9 +289,7 @@ def upgrade() -> None:
     op.create_table(
         "conversations",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
             "channel",
             sa.Enum(
@@ -366,20 +320,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
     )
     with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_conversations_customer_id"), ["customer_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_conversations_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_conversations_ticket_id"), ["ticket_id"], unique=False)
 
     op.create_table(
         "ticket_tags",
-        sa.Column(
-            "ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("tag", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_tags_ticket_id_tickets")
-        ),
+        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_tags_ticket_id_tickets")),
         sa.PrimaryKeyConstraint("ticket_id", "tag", name=op.f("pk_ticket_tags")),
     )
     with op.batch_alter_table("ticket_tags", schema=None) as batch_op:
@@ -388,9 +336,7 @@ def upgrade() -> None:
     op.create_table(
         "messages",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "conversation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("conversation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column(
             "kind",
@@ -414,9 +360,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column(
-            "author_user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("author_user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column(
             "author_customer_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -437,25 +381,17 @@ def upgrade() -> None:
             ["conversations.id"],
             name=op.f("fk_messages_conversation_id_conversations"),
         ),
-        sa.ForeignKeyConstraint(
-            ["ticket_id"], ["tickets.id"], name=op.f("fk_messages_ticket_id_tickets")
-        ),
+        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name=op.f("fk_messages_ticket_id_tickets")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_messages_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_messages_ticket_created", ["ticket_id", "created_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_messages_conversation_id"), ["conversation_id"], unique=False)
+        batch_op.create_index("ix_messages_ticket_created", ["ticket_id", "created_at"], unique=False)
 
     op.create_table(
         "attachments",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "message_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("message_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("filename", sa.String(length=255), nullable=False),
         sa.Column("content_type", sa.String(length=127), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),

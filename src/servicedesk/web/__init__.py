@@ -1,0 +1,1 @@
+"""HTTP: the REST API, the pages and (later) WebSockets. Thin: parse, authorise, call, render."""

@@ -1,0 +1,82 @@
+"""Customers: create, search, get, update, their tickets, and the audited reveal of PII."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from servicedesk.services import customers as svc
+from servicedesk.services import ticket_queries as q
+from servicedesk.web.api.schemas import (
+    CustomerCreate,
+    CustomerOut,
+    CustomerUpdate,
+    RevealOut,
+    RevealRequest,
+    TicketList,
+    TicketOut,
+)
+from servicedesk.web.deps import CurrentPrincipal, UowFactory
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+@router.post("", response_model=CustomerOut, status_code=201)
+async def create_customer(body: CustomerCreate, principal: CurrentPrincipal, uow: UowFactory) -> CustomerOut:
+    async with uow() as u:
+        return CustomerOut.of(await svc.create_customer(u, principal, **body.model_dump()))
+
+
+@router.get("", response_model=list[CustomerOut])
+async def search_customers(
+    principal: CurrentPrincipal,
+    uow: UowFactory,
+    q_: Annotated[str | None, Query(alias="q", max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[CustomerOut]:
+    async with uow(write=False) as u:
+        found = await svc.search_customers(u, principal, q=q_, limit=limit, offset=offset)
+        return [CustomerOut.of(c) for c in found]
+
+
+@router.get("/{customer_id}", response_model=CustomerOut)
+async def get_customer(customer_id: int, principal: CurrentPrincipal, uow: UowFactory) -> CustomerOut:
+    async with uow(write=False) as u:
+        return CustomerOut.of(await svc.get_customer(u, principal, customer_id))
+
+
+@router.patch("/{customer_id}", response_model=CustomerOut)
+async def update_customer(
+    customer_id: int, body: CustomerUpdate, principal: CurrentPrincipal, uow: UowFactory
+) -> CustomerOut:
+    async with uow() as u:
+        changes = body.model_dump(exclude_unset=True)
+        return CustomerOut.of(await svc.update_customer(u, principal, customer_id, changes=changes))
+
+
+@router.get("/{customer_id}/tickets", response_model=TicketList)
+async def customer_tickets(
+    customer_id: int,
+    principal: CurrentPrincipal,
+    uow: UowFactory,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> TicketList:
+    async with uow(write=False) as u:
+        await svc.get_customer(u, principal, customer_id)
+        page = await q.list_tickets(
+            u, principal, filters=q.TicketFilter(customer_id=customer_id),
+            sort=q.SortKey.CREATED_DESC, cursor=cursor, limit=limit,
+        )  # fmt: skip
+        return TicketList(items=[TicketOut.of(t) for t in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/{customer_id}/reveal", response_model=RevealOut)
+async def reveal(
+    customer_id: int, body: RevealRequest, principal: CurrentPrincipal, uow: UowFactory
+) -> RevealOut:
+    async with uow() as u:
+        value = await svc.reveal_pii(u, principal, customer_id, field=body.field)
+    return RevealOut(field=body.field, value=value)

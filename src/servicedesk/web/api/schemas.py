@@ -1,0 +1,306 @@
+"""Request and response bodies. Requests forbid unknown fields; responses mask personal data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from servicedesk.domain.catalog import Channel, CustomerTier, MessageKind, Priority, TicketType
+from servicedesk.domain.lifecycle import TicketStatus
+from servicedesk.domain.pii import mask_phone, mask_resident_id
+from servicedesk.domain.roles import Role
+from servicedesk.store import models
+
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Tags = Annotated[list[Tag], Field(max_length=30)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TicketCreate(Input):
+    subject: Subject
+    body: Body
+    customer_id: int | None = None
+    type: TicketType = TicketType.CONSULTATION
+    priority: Priority = Priority.MEDIUM
+    channel: Channel | None = None
+    team_id: int | None = None
+    assignee_id: int | None = None
+    tags: Tags = []
+
+
+class TicketUpdate(Input):
+    """Only the fields sent are changed; `null` clears team or assignee."""
+
+    subject: Subject | None = None
+    type: TicketType | None = None
+    priority: Priority | None = None
+    team_id: int | None = None
+    assignee_id: int | None = None
+    tags: Tags | None = None
+    version: int | None = Field(None, description="the version you read; 409 if it changed")
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class TicketTransition(Input):
+    status: TicketStatus
+    version: int | None = None
+
+
+class MessageCreate(Input):
+    kind: Literal["reply", "note"] = "reply"
+    body: Body
+
+
+class Ref(BaseModel):
+    id: int
+    name: str
+
+
+class CustomerRef(Ref):
+    tier: CustomerTier
+
+
+class TicketOut(BaseModel):
+    id: int
+    number: str
+    subject: str
+    type: TicketType
+    priority: Priority
+    status: TicketStatus
+    channel: Channel
+    customer: CustomerRef
+    team: Ref | None
+    assignee: Ref | None
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    reopened_count: int
+    version: int
+
+    @classmethod
+    def of(cls, t: models.Ticket) -> TicketOut:
+        return cls(
+            id=t.id, number=t.number, subject=t.subject, type=t.type, priority=t.priority,
+            status=t.status, channel=t.channel,
+            customer=CustomerRef(id=t.customer.id, name=t.customer.name, tier=t.customer.tier),
+            team=Ref(id=t.team.id, name=t.team.name) if t.team else None,
+            assignee=Ref(id=t.assignee.id, name=t.assignee.name) if t.assignee else None,
+            tags=[x.tag for x in t.tags], created_at=t.created_at, updated_at=t.updated_at,
+            first_response_at=t.first_response_at, resolved_at=t.resolved_at,
+            closed_at=t.closed_at, reopened_count=t.reopened_count, version=t.version,
+        )  # fmt: skip
+
+
+class TicketList(BaseModel):
+    items: list[TicketOut]
+    next_cursor: str | None
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class MessageOut(BaseModel):
+    id: int
+    kind: MessageKind
+    channel: Channel
+    author_user_id: int | None
+    author_customer_id: int | None
+    body: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+    @classmethod
+    def of(cls, m: models.Message) -> MessageOut:
+        return cls(
+            id=m.id, kind=m.kind, channel=m.channel, author_user_id=m.author_user_id,
+            author_customer_id=m.author_customer_id, body=m.body, created_at=m.created_at,
+            attachments=[AttachmentOut.model_validate(a, from_attributes=True) for a in m.attachments],
+        )  # fmt: skip
+
+
+class EventOut(BaseModel):
+    id: int
+    occurred_at: datetime
+    actor_user_id: int | None
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class TicketDetailOut(TicketOut):
+    messages: list[MessageOut]
+    events: list[EventOut]
+    other_tickets: list[Ref]
+
+
+class CustomerCreate(Input):
+    name: Name
+    email: Email | None = None
+    phone: Annotated[str, StringConstraints(max_length=32)] | None = None
+    id_number: Annotated[str, StringConstraints(max_length=18)] | None = None
+    tier: CustomerTier = CustomerTier.REGULAR
+    tags: Tags = []
+    locale: Literal["zh", "en"] = "zh"
+
+
+class CustomerUpdate(Input):
+    name: Name | None = None
+    email: Email | None = None
+    phone: Annotated[str, StringConstraints(max_length=32)] | None = None
+    id_number: Annotated[str, StringConstraints(max_length=18)] | None = None
+    tier: CustomerTier | None = None
+    tags: Tags | None = None
+    advisor_id: int | None = None
+    locale: Literal["zh", "en"] | None = None
+
+
+class IdentityOut(BaseModel):
+    channel: Channel
+    external_id: str
+    verified: bool
+
+
+class CustomerOut(BaseModel):
+    """Phone and ID number always masked here; the audited reveal endpoint shows them whole."""
+
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    id_number: str | None
+    tier: CustomerTier
+    tags: list[str]
+    identities: list[IdentityOut]
+    advisor_id: int | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, c: models.Customer) -> CustomerOut:
+        return cls(
+            id=c.id, name=c.name, email=c.email,
+            phone=mask_phone(c.phone) if c.phone else None,
+            id_number=mask_resident_id(c.id_number) if c.id_number else None,
+            tier=c.tier, tags=[t.tag for t in c.tags], advisor_id=c.advisor_id,
+            identities=[
+                IdentityOut(
+                    channel=i.channel, verified=i.verified,
+                    external_id=mask_phone(i.external_id) if i.channel is Channel.PHONE else i.external_id,
+                )
+                for i in c.identities
+            ],
+            created_at=c.created_at,
+        )  # fmt: skip
+
+
+class RevealRequest(Input):
+    field: Literal["phone", "id_number"]
+
+
+class RevealOut(BaseModel):
+    field: str
+    value: str | None
+
+
+class UserCreate(Input):
+    email: Email
+    name: Name
+    role: Role
+    password: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = None
+    team_ids: list[int] = []
+    skills: dict[Tag, Annotated[int, Field(ge=1, le=5)]] = {}
+    locale: Literal["zh", "en"] = "zh"
+
+
+class UserUpdate(Input):
+    name: Name | None = None
+    role: Role | None = None
+    is_active: bool | None = None
+    team_ids: list[int] | None = None
+    password: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = None
+    locale: Literal["zh", "en"] | None = None
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: Role
+    is_active: bool
+    locale: str
+    team_ids: list[int]
+    skills: dict[str, int]
+
+    @classmethod
+    def of(cls, u: models.User) -> UserOut:
+        return cls(
+            id=u.id, email=u.email, name=u.name, role=u.role, is_active=u.is_active,
+            locale=u.locale, team_ids=sorted(m.team_id for m in u.memberships),
+            skills={s.skill: s.level for s in u.skills},
+        )  # fmt: skip
+
+
+class TeamCreate(Input):
+    name: Name
+    department_id: int | None = None
+    tier: Annotated[int, Field(ge=1, le=3)] = 1
+
+
+class TeamOut(BaseModel):
+    id: int
+    name: str
+    department_id: int | None
+    tier: int
+
+
+class DepartmentCreate(Input):
+    name: Name
+
+
+class DepartmentOut(BaseModel):
+    id: int
+    name: str
+
+
+class TokenRequest(Input):
+    email: Annotated[str, StringConstraints(max_length=254)]
+    password: Annotated[str, StringConstraints(max_length=200)]
+    name: Annotated[str, StringConstraints(max_length=100)] = "api"
+
+
+class MeOut(BaseModel):
+    user_id: int
+    name: str
+    role: Role
+    team_ids: list[int]
+    customer_id: int | None
+
+
+class TokenOut(BaseModel):
+    token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
+    me: MeOut
+
+
+class InboxCounts(BaseModel):
+    all: int
+    mine: int
+    team: int
+    unassigned: int

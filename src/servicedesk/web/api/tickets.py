@@ -1,0 +1,121 @@
+"""Tickets: create, list (filters, sort, cursor), get, update, change status, reply or note."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
+from servicedesk.domain.lifecycle import TicketStatus
+from servicedesk.services import ticket_queries as q
+from servicedesk.services import tickets as svc
+from servicedesk.web.api.schemas import (
+    EventOut,
+    InboxCounts,
+    MessageCreate,
+    MessageOut,
+    Ref,
+    TicketCreate,
+    TicketDetailOut,
+    TicketList,
+    TicketOut,
+    TicketTransition,
+    TicketUpdate,
+)
+from servicedesk.web.deps import CurrentPrincipal, UowFactory
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+
+async def _detail(uow: UowFactory, principal: CurrentPrincipal, ticket_id: int) -> TicketDetailOut:
+    async with uow(write=False) as u:
+        d = await q.ticket_detail(u, principal, ticket_id)
+        return TicketDetailOut(
+            **TicketOut.of(d.ticket).model_dump(),
+            messages=[MessageOut.of(m) for m in d.messages],
+            events=[EventOut.model_validate(e, from_attributes=True) for e in d.events],
+            other_tickets=[Ref(id=t.id, name=t.subject) for t in d.other_tickets],
+        )
+
+
+@router.post("", response_model=TicketDetailOut, status_code=201)
+async def create_ticket(body: TicketCreate, principal: CurrentPrincipal, uow: UowFactory) -> TicketDetailOut:
+    async with uow() as u:
+        ticket = await svc.create_ticket(u, principal, **body.model_dump())
+    return await _detail(uow, principal, ticket.id)
+
+
+@router.get("", response_model=TicketList)
+async def list_tickets(
+    principal: CurrentPrincipal,
+    uow: UowFactory,
+    view: q.View | None = None,
+    status: Annotated[list[TicketStatus] | None, Query()] = None,
+    type: TicketType | None = None,
+    priority: Priority | None = None,
+    channel: Channel | None = None,
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    customer_id: int | None = None,
+    tag: Annotated[str | None, Query(max_length=64)] = None,
+    q_: Annotated[str | None, Query(alias="q", max_length=200)] = None,
+    sort: q.SortKey = q.SortKey.UPDATED_DESC,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> TicketList:
+    filters = q.TicketFilter(
+        view=view, status=status or (), type=type, priority=priority, channel=channel,
+        team_id=team_id, assignee_id=assignee_id, unassigned=unassigned,
+        customer_id=customer_id, tag=tag, q=q_,
+    )  # fmt: skip
+    async with uow(write=False) as u:
+        page = await q.list_tickets(u, principal, filters=filters, sort=sort, cursor=cursor, limit=limit)
+        return TicketList(items=[TicketOut.of(t) for t in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/counts", response_model=InboxCounts)
+async def counts(principal: CurrentPrincipal, uow: UowFactory) -> InboxCounts:
+    async with uow(write=False) as u:
+        return InboxCounts(**await q.inbox_counts(u, principal))
+
+
+@router.get("/{ticket_id}", response_model=TicketDetailOut)
+async def get_ticket(ticket_id: int, principal: CurrentPrincipal, uow: UowFactory) -> TicketDetailOut:
+    return await _detail(uow, principal, ticket_id)
+
+
+@router.patch("/{ticket_id}", response_model=TicketDetailOut)
+async def update_ticket(
+    ticket_id: int, body: TicketUpdate, principal: CurrentPrincipal, uow: UowFactory
+) -> TicketDetailOut:
+    changes = body.model_dump(exclude_unset=True, exclude={"version", "reason"})
+    async with uow() as u:
+        await svc.update_ticket(
+            u,
+            principal,
+            ticket_id,
+            changes=changes,
+            expected_version=body.version,
+            reason=body.reason,
+        )
+    return await _detail(uow, principal, ticket_id)
+
+
+@router.post("/{ticket_id}/transition", response_model=TicketDetailOut)
+async def transition(
+    ticket_id: int, body: TicketTransition, principal: CurrentPrincipal, uow: UowFactory
+) -> TicketDetailOut:
+    async with uow() as u:
+        await svc.transition_ticket(u, principal, ticket_id, to=body.status, expected_version=body.version)
+    return await _detail(uow, principal, ticket_id)
+
+
+@router.post("/{ticket_id}/messages", response_model=MessageOut, status_code=201)
+async def add_message(
+    ticket_id: int, body: MessageCreate, principal: CurrentPrincipal, uow: UowFactory
+) -> MessageOut:
+    async with uow() as u:
+        message = await svc.add_message(u, principal, ticket_id, kind=MessageKind(body.kind), body=body.body)
+        return MessageOut.of(message)
