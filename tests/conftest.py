@@ -14,12 +14,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher, profiles
 from pytest_postgresql import factories
 from sqlalchemy import make_url, text
 
 from servicedesk.domain.catalog import CustomerTier
 from servicedesk.domain.roles import Role
-from servicedesk.services.auth import issue_token
+from servicedesk.services.auth import issue_token, use_hasher
 from servicedesk.services.customers import create_customer
 from servicedesk.services.staff import create_team, create_user
 from servicedesk.settings import Settings
@@ -35,6 +36,8 @@ def _pg_ctl() -> str:
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
     return found or (str(candidates[-1]) if candidates else "pg_ctl")
 
+
+use_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 postgresql_proc = factories.postgresql_proc(executable=_pg_ctl(), port=None)
 
@@ -55,10 +58,11 @@ def _fresh_pg_database(request: pytest.FixtureRequest) -> str:
         proc = request.getfixturevalue("postgresql_proc")
         base = make_url(f"postgresql+asyncpg://{proc.user}@{proc.host}:{proc.port}/postgres")
     dsn = f"host={base.host} port={base.port} user={base.username} dbname=postgres"
+    name = f"servicedesk_test_{os.getpid()}"  # parallel runs on one server stay apart
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS servicedesk_test")
-        conn.execute("CREATE DATABASE servicedesk_test")
-    return base.set(database="servicedesk_test").render_as_string(hide_password=False)
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session", params=DATABASES)
@@ -101,7 +105,7 @@ async def client(db: Database) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-@dataclass
+@dataclass(frozen=True)
 class Person:
     user_id: int
     email: str
@@ -141,7 +145,12 @@ PASSWORD = "correct-horse-9"
 
 
 async def make_person(
-    db: Database, name: str, role: Role, *, team_ids: tuple[int, ...] = (), tier: CustomerTier = CustomerTier.REGULAR
+    db: Database,
+    name: str,
+    role: Role,
+    *,
+    team_ids: tuple[int, ...] = (),
+    tier: CustomerTier = CustomerTier.REGULAR,
 ) -> Person:
     email = f"{name.lower()}@example.cn"
     async with UnitOfWork(db) as uow:
@@ -151,7 +160,14 @@ async def make_person(
         customer_id = None
         if role is Role.CUSTOMER:
             customer = await create_customer(
-                uow, None, name=name, email=email, phone=f"138{user.id:08d}", tier=tier, user_id=user.id, commit=False
+                uow,
+                None,
+                name=name,
+                email=email,
+                phone=f"138{user.id:08d}",
+                tier=tier,
+                user_id=user.id,
+                commit=False,
             )
             customer_id = customer.id
         token = await issue_token(uow, user_id=user.id, name="tests")

@@ -54,7 +54,18 @@ def mask_resident_id(value: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def _mask_if_resident_id(match: re.Match[str]) -> str:
+    """Only numbers that pass the checksum: most 18-digit order numbers do not, and stay."""
+    if not is_valid_resident_id(match.group(0)):
+        return match.group(0)
+    return match.group(1) + "********" + match.group(3)
+
+
 def mask_text(text: str) -> str:
-    """Mask every mobile and resident ID number inside free text (for logs and exports)."""
-    text = _RESIDENT_ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(3), text)
+    """Mask every mobile and resident ID number inside free text (for logs and exports).
+
+    An order number that happens to pass the ID checksum (1 in 11) is masked too: erring
+    that way loses a little readability, never personal data.
+    """
+    text = _RESIDENT_ID_IN_TEXT.sub(_mask_if_resident_id, text)
     return _MOBILE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)

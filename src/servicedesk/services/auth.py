@@ -13,8 +13,18 @@ from servicedesk.domain.roles import Principal, Role
 from servicedesk.store.models import ApiToken, Customer, User
 from servicedesk.store.uow import UnitOfWork
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()  # argon2-cffi's default profile (RFC 9106 low-memory)
 TOKEN_PREFIX = "sd_"  # noqa: S105 - a marker, not a secret
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Swap the hashing parameters; tests use argon2's CHEAPEST profile to stay fast.
+
+    Existing hashes keep verifying (argon2 stores its parameters in the hash) and are
+    re-hashed with the current parameters at the next sign-in.
+    """
+    global _hasher
+    _hasher = hasher
 
 
 def hash_password(password: str) -> str:

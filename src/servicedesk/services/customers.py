@@ -98,7 +98,7 @@ async def create_customer(
     customer = Customer(
         name=name.strip(), tier=tier, user_id=user_id, locale=locale,
         created_at=now, updated_at=now, **contact,
-        tags=[CustomerTag(tag=t) for t in normalize_tags(tags)],
+        tags=[CustomerTag(tag=t) for t in normalize_tags(tags)], identities=[],
     )  # fmt: skip
     if customer.email:
         customer.identities.append(

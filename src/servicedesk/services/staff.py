@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from servicedesk.domain.errors import Conflict, NotFound, ValidationFailed
 from servicedesk.domain.roles import Permission, Principal, Role
@@ -77,9 +78,7 @@ async def _existing_teams(uow: UnitOfWork, team_ids: Iterable[int]) -> list[int]
 
 async def update_user(uow: UnitOfWork, actor: Principal, user_id: int, *, changes: Mapping[str, Any]) -> User:
     require(actor, Permission.MANAGE_STAFF)
-    user = await uow.session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"user {user_id} not found")
+    user = await _load_user(uow, user_id)
     before = _user_snapshot(user)
     for field, value in changes.items():
         if field == "team_ids":
@@ -107,7 +106,7 @@ def _password_note(changes: Mapping[str, Any]) -> dict[str, Any]:
 
 async def list_users(uow: UnitOfWork, actor: Principal, *, staff_only: bool = True) -> list[User]:
     require(actor, Permission.MANAGE_STAFF)
-    stmt = select(User).order_by(User.id)
+    stmt = select(User).options(selectinload(User.skills)).order_by(User.id)
     if staff_only:
         stmt = stmt.where(User.role != Role.CUSTOMER)
     return list(await uow.session.scalars(stmt))
@@ -115,7 +114,11 @@ async def list_users(uow: UnitOfWork, actor: Principal, *, staff_only: bool = Tr
 
 async def get_user(uow: UnitOfWork, actor: Principal, user_id: int) -> User:
     require(actor, Permission.MANAGE_STAFF)
-    user = await uow.session.get(User, user_id)
+    return await _load_user(uow, user_id)
+
+
+async def _load_user(uow: UnitOfWork, user_id: int) -> User:
+    user = await uow.session.get(User, user_id, options=[selectinload(User.skills)])
     if user is None:
         raise NotFound(f"user {user_id} not found")
     return user
@@ -185,5 +188,10 @@ async def list_agents(uow: UnitOfWork, actor: Principal) -> list[User]:
     if not actor.role.is_staff:
         raise NotFound("not found")
     workers = [r for r in Role if r.is_staff and r is not Role.QUALITY_INSPECTOR]
-    stmt = select(User).where(User.role.in_(workers), User.is_active).order_by(User.name)
+    stmt = (
+        select(User)
+        .options(selectinload(User.skills))
+        .where(User.role.in_(workers), User.is_active)
+        .order_by(User.name)
+    )
     return list(await uow.session.scalars(stmt))

@@ -235,6 +235,8 @@ async def add_message(
     """
     ticket = await access_ticket_by_id(uow, actor, ticket_id)
     if actor.role is Role.CUSTOMER:
+        if kind is MessageKind.NOTE:
+            raise Forbidden("customers cannot write internal notes")
         kind = MessageKind.INBOUND
         if ticket.status is TicketStatus.CLOSED:
             raise Forbidden("this case is closed; please open a new one")
@@ -252,6 +254,7 @@ async def add_message(
         author_customer_id=ticket.customer_id if kind is MessageKind.INBOUND else None,
         body=body,
         created_at=now,
+        attachments=[],
     )
     uow.session.add(message)
     if kind is MessageKind.REPLY:

@@ -102,7 +102,8 @@ class User(Base):
     memberships: Mapped[list[TeamMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
-    skills: Mapped[list[AgentSkill]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    # loaded on request (staff endpoints): signing in never needs them
+    skills: Mapped[list[AgentSkill]] = relationship(cascade="all, delete-orphan", lazy="raise")
 
 
 class TeamMember(Base):

@@ -28,22 +28,25 @@ from servicedesk.web.deps import CurrentPrincipal, UowFactory
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 
+def _out(d: q.TicketDetail) -> TicketDetailOut:
+    return TicketDetailOut(
+        **TicketOut.of(d.ticket).model_dump(),
+        messages=[MessageOut.of(m) for m in d.messages],
+        events=[EventOut.model_validate(e, from_attributes=True) for e in d.events],
+        other_tickets=[Ref(id=t.id, name=t.subject) for t in d.other_tickets],
+    )
+
+
 async def _detail(uow: UowFactory, principal: CurrentPrincipal, ticket_id: int) -> TicketDetailOut:
     async with uow(write=False) as u:
-        d = await q.ticket_detail(u, principal, ticket_id)
-        return TicketDetailOut(
-            **TicketOut.of(d.ticket).model_dump(),
-            messages=[MessageOut.of(m) for m in d.messages],
-            events=[EventOut.model_validate(e, from_attributes=True) for e in d.events],
-            other_tickets=[Ref(id=t.id, name=t.subject) for t in d.other_tickets],
-        )
+        return _out(await q.ticket_detail(u, principal, ticket_id))
 
 
 @router.post("", response_model=TicketDetailOut, status_code=201)
 async def create_ticket(body: TicketCreate, principal: CurrentPrincipal, uow: UowFactory) -> TicketDetailOut:
     async with uow() as u:
         ticket = await svc.create_ticket(u, principal, **body.model_dump())
-    return await _detail(uow, principal, ticket.id)
+        return _out(await q.detail_of(u, principal, ticket))
 
 
 @router.get("", response_model=TicketList)

@@ -9,7 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from servicedesk.domain.errors import Forbidden
 from servicedesk.domain.roles import Principal, Role
-from servicedesk.services.auth import authenticate
+from servicedesk.services.auth import authenticate, principal_by_user_id
+from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.deps import (
     SESSION_USER,
     MaybePrincipal,
@@ -44,8 +45,19 @@ def check_csrf(request: Request, supplied: str | None) -> None:
         raise Forbidden(translate("csrf_failed", locale_of(request)))
 
 
+async def _signed_in(request: Request) -> Principal | None:
+    """Who the error page is for, so it keeps the header; None when unknown."""
+    user_id = request.session.get(SESSION_USER)
+    if not isinstance(user_id, int):
+        return None
+    async with UnitOfWork(request.app.state.db, write=False) as uow:
+        return await principal_by_user_id(uow, user_id)
+
+
 async def render_error_page(request: Request, status: int, message: str, fields: dict[str, str]) -> Response:
-    return render(request, "error.html", {"status": status, "message": message, "fields": fields}, status)
+    me = await _signed_in(request)
+    context = {"status": status, "message": message, "fields": fields, "me": me}
+    return render(request, "error.html", context, status)
 
 
 @router.get("/")
@@ -57,7 +69,7 @@ async def root(principal: MaybePrincipal) -> Response:
 async def login_form(request: Request, principal: MaybePrincipal, next: str = "") -> Response:
     if principal is not None:
         return RedirectResponse(home_for(principal), status_code=303)
-    return render(request, "login.html", {"next": next, "failed": False, "email": ""})
+    return render(request, "login.html", {"next": next, "failed": False, "email": "", "me": None})
 
 
 @router.post("/login")
@@ -73,7 +85,7 @@ async def login(
     async with uow(write=False) as u:
         principal = await authenticate(u, email=email, password=password)
     if principal is None:
-        context = {"next": next, "failed": True, "email": email}
+        context = {"next": next, "failed": True, "email": email, "me": None}
         return render(request, "login.html", context, status_code=401)
     request.session.clear()  # a fresh session (and CSRF token) on every sign-in
     request.session[SESSION_USER] = principal.user_id
