@@ -45,7 +45,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.session.rollback()
+        # close() rolls back whatever was not committed and detaches objects with their loaded
+        # state intact (an explicit rollback would expire them and break later reads).
         await self.session.close()
 
     def now(self) -> datetime:
