@@ -197,6 +197,9 @@ async def test_bad_input_gets_a_precise_error_and_changes_nothing(
     no_customer = await expect(422, "validation_error", await client.post(
         "/api/v1/tickets", json={"subject": "x", "body": "y", "customer_id": 999999}, headers=auth))  # fmt: skip
     assert no_customer["fields"] == {"customer_id": "no customer 999999"}
+    nulls = await expect(422, "validation_error", await client.patch(
+        f"/api/v1/tickets/{tid}", json={"subject": None, "priority": None, "assignee_id": None}, headers=auth))  # fmt: skip
+    assert nulls["fields"] == {"subject": "may not be null", "priority": "may not be null"}
     bad_team = await expect(422, "validation_error", await client.patch(
         f"/api/v1/tickets/{tid}", json={"team_id": 424242}, headers=auth))  # fmt: skip
     assert bad_team["fields"] == {"team_id": "no team 424242"}

@@ -28,6 +28,22 @@ from servicedesk.store.models import (
 from servicedesk.store.uow import UnitOfWork
 
 EDITABLE = ("subject", "type", "priority", "team_id", "assignee_id", "tags")
+MAX_SUBJECT = 200
+MAX_BODY = 50_000
+
+
+def clean_subject(subject: str) -> str:
+    """Every write path (API, pages, channels) gets the same rule, not only the API schema."""
+    cleaned = " ".join(subject.split())
+    if not cleaned or len(cleaned) > MAX_SUBJECT:
+        raise ValidationFailed("invalid subject", fields={"subject": f"1 to {MAX_SUBJECT} characters"})
+    return cleaned
+
+
+def check_body(body: str) -> str:
+    if not body.strip() or len(body) > MAX_BODY:
+        raise ValidationFailed("invalid message", fields={"body": f"1 to {MAX_BODY} characters"})
+    return body
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:
@@ -87,6 +103,7 @@ async def create_ticket(
     if customer_id is None or await uow.session.get(Customer, customer_id) is None:
         raise ValidationFailed("unknown customer", fields={"customer_id": f"no customer {customer_id}"})
     await _check_refs(uow, team_id=team_id, assignee_id=assignee_id)
+    subject, body = clean_subject(subject), check_body(body)
     now = uow.now()
     ticket = Ticket(
         subject=subject,
@@ -151,6 +168,9 @@ async def update_ticket(
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationFailed("unknown fields", fields={f: "not editable" for f in unknown})
+    nulls = [f for f in ("subject", "type", "priority", "tags") if f in changes and changes[f] is None]
+    if nulls:
+        raise ValidationFailed("required fields", fields={f: "may not be null" for f in nulls})
     ticket = await access_ticket_by_id(uow, actor, ticket_id)
     require(actor, Permission.WORK_TICKETS)
     _check_version(ticket, expected_version)
@@ -159,6 +179,8 @@ async def update_ticket(
     for field, value in changes.items():
         if field == "tags":
             ticket.tags = [TicketTag(tag=t) for t in normalize_tags(value)]
+        elif field == "subject":
+            ticket.subject = clean_subject(value)
         else:
             setattr(ticket, field, value)
     after_all = snapshot(ticket)
@@ -244,6 +266,7 @@ async def add_message(
         require(actor, Permission.WORK_TICKETS)
         if kind is MessageKind.INBOUND:
             raise ValidationFailed("staff write replies or notes", fields={"kind": "reply|note"})
+    check_body(body)
     now = uow.now()
     message = Message(
         conversation_id=await _conversation_id(uow, ticket.id),

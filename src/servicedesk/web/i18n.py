@@ -152,7 +152,9 @@ def locale_of(request: Request) -> str:
     accept = request.headers.get("accept-language", "")
     if accept.lower().startswith("en"):
         return "en"
-    return DEFAULT_LOCALE
+    settings = getattr(request.app.state, "settings", None)
+    configured = getattr(settings, "default_locale", DEFAULT_LOCALE)
+    return configured if configured in SUPPORTED_LOCALES else DEFAULT_LOCALE
 
 
 def translate(key: str, locale: str) -> str:
