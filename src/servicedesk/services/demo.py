@@ -286,8 +286,8 @@ SCENARIOS: tuple[_Scenario, ...] = (
         _T.CONSULTATION,
         TIER1,
         "买完就降价了能申请价保吗",
-        "我{days}天前买的{product}，今天降价了{amount}元，可以申请价保吗？订单号{order}。",
-        "您好，您的订单在15天价保期内，已为您提交价保申请，差价{amount}元将在1-3个工作日内退回原支付账户。",
+        "我{days}天前买的{product}，今天降价了{drop}元，可以申请价保吗？订单号{order}。",
+        "您好，您的订单在15天价保期内，已为您提交价保申请，差价{drop}元将在1-3个工作日内退回原支付账户。",
         ("价保", "退款"),
     ),
     # 产品质量 -------------------------------------------------------------------------
@@ -569,25 +569,28 @@ _CHANNELS: dict[Channel, int] = {
     Channel.WEB_FORM: 12, Channel.DOUYIN: 6, Channel.WEIBO: 5, Channel.API: 5,
 }  # fmt: skip
 _S = TicketStatus
-_STATUS_BY_AGE: tuple[tuple[timedelta, dict[TicketStatus, int]], ...] = (
+_STATUS_BY_AGE: tuple[tuple[timedelta, dict[TicketStatus, float]], ...] = (
     # (older than, weights): most old cases are closed; the backlog is recent.
-    (timedelta(days=14), {_S.CLOSED: 72, _S.RESOLVED: 20, _S.PENDING: 4, _S.OPEN: 4}),
+    (timedelta(days=30), {_S.CLOSED: 80, _S.RESOLVED: 19, _S.PENDING: 0.5, _S.OPEN: 0.5}),
+    (timedelta(days=14), {_S.CLOSED: 62, _S.RESOLVED: 32, _S.PENDING: 3, _S.OPEN: 3}),
     (timedelta(days=3), {_S.CLOSED: 30, _S.RESOLVED: 35, _S.PENDING: 13, _S.OPEN: 15, _S.NEW: 7}),
     (timedelta(0), {_S.NEW: 30, _S.OPEN: 30, _S.PENDING: 15, _S.RESOLVED: 20, _S.CLOSED: 5}),
 )
+# Ticket volume by days ago (up to 87, so every case is inside the 90 days): growing lately.
+_DAY_WEIGHTS = tuple(1.6 - d / 110 for d in range(TICKET_DAYS - 2))
 _HOUR_WEIGHTS = (  # Beijing time, 0–23 h
     1, 1, 0, 0, 0, 0, 1, 2, 5, 9, 10, 10, 8, 8, 10, 10, 9, 8, 7, 8, 9, 8, 5, 3,
 )  # fmt: skip
 
 # --------------------------------------------------------------------------- the plan
 
-StepKind = Literal["create", "reply", "note", "inbound", "status", "update"]
+_StepKind = Literal["reply", "note", "inbound", "status", "update"]
 
 
 @dataclass
 class _Step:
     at: datetime
-    kind: StepKind
+    kind: _StepKind
     actor: Principal
     body: str = ""
     status: TicketStatus | None = None
@@ -618,6 +621,21 @@ def _weighted(rng: random.Random, weights: Mapping[_K, float]) -> _K:
 
 class _Fill(Protocol):
     def __call__(self, template: str, **extra: str) -> str: ...
+
+
+class _Timeline:
+    """The steps of one ticket, each a random number of minutes after the one before."""
+
+    def __init__(self, rng: random.Random, start: datetime) -> None:
+        self.rng = rng
+        self.at = start
+        self.steps: list[_Step] = []
+
+    def wait(self, low: float, high: float) -> None:
+        self.at += timedelta(minutes=self.rng.uniform(low, high))
+
+    def add(self, kind: _StepKind, actor: Principal, **details: Any) -> None:
+        self.steps.append(_Step(at=self.at, kind=kind, actor=actor, **details))
 
 
 class _SimulatedClock:
@@ -894,7 +912,7 @@ class _Loader:
         rng = self.rng
         today = self.now.astimezone(_CST).replace(hour=0, minute=0, second=0, microsecond=0)
         while True:
-            day = rng.choices(range(TICKET_DAYS - 2), weights=[1.6 - d / 110 for d in range(88)])[0]
+            day = rng.choices(range(len(_DAY_WEIGHTS)), weights=_DAY_WEIGHTS)[0]
             start = today - timedelta(days=day)
             if start.weekday() >= 5 and rng.random() < 0.3:
                 continue  # fewer contacts at weekends
@@ -937,17 +955,8 @@ class _Loader:
         handler = self._pick_agent(members)
         assignee = handler if assigned else None
 
-        steps: list[_Step] = []
-        t = created_at
-
-        def after(low: float, high: float) -> datetime:
-            nonlocal t
-            t = t + timedelta(minutes=rng.uniform(low, high))
-            return t
-
-        def step(kind: StepKind, actor: Principal, **kw: Any) -> None:
-            steps.append(_Step(at=t, kind=kind, actor=actor, **kw))
-
+        timeline = _Timeline(rng, created_at)
+        after, step = timeline.wait, timeline.add
         team_id = self.team_ids[team] if team_known else None
         assignee_id = assignee.user_id if assignee else None
         if helpcenter:
@@ -1028,6 +1037,7 @@ class _Loader:
                     after(1440, 7 * 1440)
                     closer = self.helpcenter if helpcenter else handler
                     step("status", closer, status=TicketStatus.CLOSED)
+        steps = timeline.steps
         self._fit(created_at, steps)
         return _TicketPlan(
             created_at=created_at,
@@ -1069,6 +1079,7 @@ class _Loader:
             "amount": str(
                 product.price if rng.random() < 0.7 else rng.randrange(20, product.price // 3 + 21)
             ),
+            "drop": str(max(10, round(product.price * rng.uniform(0.05, 0.2) / 10) * 10)),
             "days": str(rng.randrange(3, 12)),
             "city": rng.choice(_CITIES),
             "color": rng.choice(_COLORS),
