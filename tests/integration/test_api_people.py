@@ -80,6 +80,8 @@ async def test_it_searches_customers_by_name_email_and_phone(client: httpx.Async
     assert await names("王") == ["王芳"]
     assert await names("150 1234 5678") == ["王芳"]
     assert await names("carol@") == ["Carol"]
+    assert await names("CAROL") == ["Carol"]  # the same on PostgreSQL (case-sensitive LIKE) and SQLite
+    assert await names("100%") == []
 
 
 async def test_an_admin_manages_staff_and_teams(client: httpx.AsyncClient, world: World) -> None:

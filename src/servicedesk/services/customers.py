@@ -14,6 +14,7 @@ from servicedesk.domain.roles import Permission, Principal
 from servicedesk.services.access import access_customer_by_id, require
 from servicedesk.services.tickets import normalize_tags
 from servicedesk.store.models import Customer, CustomerIdentity, CustomerTag
+from servicedesk.store.search import LIKE_ESCAPE, contains_pattern
 from servicedesk.store.uow import UnitOfWork
 
 PiiField = Literal["phone", "id_number"]
@@ -157,12 +158,12 @@ async def search_customers(
     stmt = select(Customer)
     if q and q.strip():
         term = q.strip()
-        pattern = "%" + term.replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(term)
         mobile = normalize_mobile(term)
         stmt = stmt.where(
             or_(
-                Customer.name.like(pattern, escape="\\"),
-                Customer.email.like(pattern, escape="\\"),
+                Customer.name.ilike(pattern, escape=LIKE_ESCAPE),
+                Customer.email.ilike(pattern, escape=LIKE_ESCAPE),
                 Customer.phone == (mobile or term),
             )
         )

@@ -25,6 +25,7 @@ from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Principal, Role
 from servicedesk.services.access import access_ticket_by_id, ticket_scope
 from servicedesk.store.models import Customer, Event, Message, Ticket, TicketTag
+from servicedesk.store.search import LIKE_ESCAPE, contains_pattern
 from servicedesk.store.uow import UnitOfWork
 
 ACTIVE = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
@@ -77,23 +78,18 @@ class TicketDetail:
     other_tickets: list[Ticket] = field(default_factory=list)
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _search_clause(q: str) -> ColumnElement[bool]:
     q = q.strip()
-    pattern = _like(q)
+    pattern = contains_pattern(q)
     customers = select(Customer.id).where(
         or_(
-            Customer.name.like(pattern, escape="\\"),
-            Customer.email.like(pattern, escape="\\"),
+            Customer.name.ilike(pattern, escape=LIKE_ESCAPE),
+            Customer.email.ilike(pattern, escape=LIKE_ESCAPE),
             Customer.phone == q,
         )
     )
     clauses: list[ColumnElement[bool]] = [
-        Ticket.subject.like(pattern, escape="\\"),
+        Ticket.subject.ilike(pattern, escape=LIKE_ESCAPE),
         Ticket.customer_id.in_(customers),
     ]
     number = re.fullmatch(r"#?(\d{1,18})", q)

@@ -95,10 +95,3 @@ class UnitOfWork:
         )
         self.session.add(row)
         return row
-
-
-def uow_factory(db: Database) -> Callable[..., UnitOfWork]:
-    def make(*, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(db, write=write)
-
-    return make
