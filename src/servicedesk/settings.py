@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     default_locale: Literal["zh", "en"] = "zh"
     default_time_zone: str = "Asia/Shanghai"
     session_max_age_s: int = Field(default=12 * 3600, ge=60)
+    auth_cache_seconds: float = Field(
+        default=10, ge=0, le=300, description="how long a signed-in principal is remembered per process"
+    )
     secure_cookies: bool = False
 
     @model_validator(mode="after")

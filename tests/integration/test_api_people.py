@@ -103,8 +103,16 @@ async def test_an_admin_manages_staff_and_teams(client: httpx.AsyncClient, world
     duplicate = await client.post("/api/v1/staff/users", json=body, headers=auth)
     assert duplicate.status_code == 409
     uid = user.json()["id"]
+    token = (
+        await client.post(
+            "/api/v1/auth/token", json={"email": "li.lei@example.cn", "password": "long-enough-1"}
+        )
+    ).json()
+    as_li = {"Authorization": f"Bearer {token['token']}"}
+    assert (await client.get("/api/v1/me", headers=as_li)).status_code == 200  # now remembered
     deactivated = await client.patch(f"/api/v1/staff/users/{uid}", json={"is_active": False}, headers=auth)
     assert deactivated.json()["is_active"] is False
+    assert (await client.get("/api/v1/me", headers=as_li)).status_code == 401  # forgotten at once
     login = await client.post(
         "/api/v1/auth/token", json={"email": "li.lei@example.cn", "password": "long-enough-1"}
     )

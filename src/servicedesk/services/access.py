@@ -8,11 +8,14 @@ reveals that another customer's case exists.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy.orm import selectinload
 
 from servicedesk.domain.errors import Forbidden, NotFound
 from servicedesk.domain.roles import Permission, Principal, Visibility
 from servicedesk.store.models import Customer, Ticket
 from servicedesk.store.uow import UnitOfWork
+
+CUSTOMER_PROFILE = (selectinload(Customer.tags), selectinload(Customer.identities))
 
 
 def ticket_scope(principal: Principal) -> ColumnElement[bool]:
@@ -45,7 +48,7 @@ async def access_ticket_by_id(uow: UnitOfWork, principal: Principal, ticket_id: 
 
 
 async def access_customer_by_id(uow: UnitOfWork, principal: Principal, customer_id: int) -> Customer:
-    customer = await uow.session.get(Customer, customer_id)
+    customer = await uow.session.get(Customer, customer_id, options=CUSTOMER_PROFILE)
     own = principal.customer_id is not None and principal.customer_id == customer_id
     if customer is None or not (own or principal.can(Permission.VIEW_CUSTOMERS)):
         raise NotFound(f"customer {customer_id} not found")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from servicedesk.domain.roles import Principal, Role
-from servicedesk.store.models import ApiToken, Customer, User
+from servicedesk.store.models import ApiToken, Customer, TeamMember, User
 from servicedesk.store.uow import UnitOfWork
 
 _hasher = PasswordHasher()  # argon2-cffi's default profile (RFC 9106 low-memory)
@@ -50,11 +52,12 @@ async def principal_for_user(uow: UnitOfWork, user: User) -> Principal | None:
     customer_id = None
     if user.role is Role.CUSTOMER:
         customer_id = await uow.session.scalar(select(Customer.id).where(Customer.user_id == user.id))
+    team_ids = await uow.session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
     return Principal(
         user_id=user.id,
         role=user.role,
         name=user.name,
-        team_ids=frozenset(m.team_id for m in user.memberships),
+        team_ids=frozenset(team_ids),
         customer_id=customer_id,
     )
 
@@ -97,3 +100,47 @@ async def principal_for_token(uow: UnitOfWork, raw: str) -> Principal | None:
 
 
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+class PrincipalCache:
+    """Who a token or session belongs to, remembered for `ttl` seconds.
+
+    Looking the caller up costs two queries per request, a large share of a list page. The
+    price: a revoked token or a deactivated user keeps working for up to `ttl` seconds in
+    other processes; this process forgets at once (`clear`, called after staff changes).
+    Only successful look-ups are kept; `ttl` 0 turns the cache off.
+    """
+
+    def __init__(
+        self, ttl: float, *, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl, self._max, self._clock = ttl, max_entries, clock
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, key: str) -> Principal | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        expires, principal = entry
+        if expires < self._clock():
+            del self._entries[key]
+            return None
+        return principal
+
+    def put(self, key: str, principal: Principal) -> None:
+        if self._ttl <= 0:
+            return
+        if len(self._entries) >= self._max:
+            self._entries.clear()
+        self._entries[key] = (self._clock() + self._ttl, principal)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    @staticmethod
+    def token_key(raw: str) -> str:
+        return "t:" + _token_hash(raw)
+
+    @staticmethod
+    def user_key(user_id: int) -> str:
+        return f"u:{user_id}"

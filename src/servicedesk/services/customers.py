@@ -11,7 +11,7 @@ from servicedesk.domain.catalog import Channel, CustomerTier
 from servicedesk.domain.errors import Conflict, ValidationFailed
 from servicedesk.domain.pii import is_valid_resident_id, normalize_mobile
 from servicedesk.domain.roles import Permission, Principal
-from servicedesk.services.access import access_customer_by_id, require
+from servicedesk.services.access import CUSTOMER_PROFILE, access_customer_by_id, require
 from servicedesk.services.tickets import normalize_tags
 from servicedesk.store.models import Customer, CustomerIdentity, CustomerTag
 from servicedesk.store.search import LIKE_ESCAPE, contains_pattern
@@ -155,7 +155,7 @@ async def search_customers(
     uow: UnitOfWork, actor: Principal, *, q: str | None = None, limit: int = 25, offset: int = 0
 ) -> list[Customer]:
     require(actor, Permission.VIEW_CUSTOMERS)
-    stmt = select(Customer)
+    stmt = select(Customer).options(*CUSTOMER_PROFILE)
     if q and q.strip():
         term = q.strip()
         pattern = contains_pattern(term)

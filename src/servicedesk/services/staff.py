@@ -16,6 +16,7 @@ from servicedesk.store.models import AgentSkill, Department, Team, TeamMember, U
 from servicedesk.store.uow import UnitOfWork
 
 MIN_PASSWORD = 8
+WITH_TEAMS_AND_SKILLS = (selectinload(User.memberships), selectinload(User.skills))
 
 
 def _user_snapshot(user: User) -> dict[str, Any]:
@@ -106,7 +107,7 @@ def _password_note(changes: Mapping[str, Any]) -> dict[str, Any]:
 
 async def list_users(uow: UnitOfWork, actor: Principal, *, staff_only: bool = True) -> list[User]:
     require(actor, Permission.MANAGE_STAFF)
-    stmt = select(User).options(selectinload(User.skills)).order_by(User.id)
+    stmt = select(User).options(*WITH_TEAMS_AND_SKILLS).order_by(User.id)
     if staff_only:
         stmt = stmt.where(User.role != Role.CUSTOMER)
     return list(await uow.session.scalars(stmt))
@@ -118,7 +119,7 @@ async def get_user(uow: UnitOfWork, actor: Principal, user_id: int) -> User:
 
 
 async def _load_user(uow: UnitOfWork, user_id: int) -> User:
-    user = await uow.session.get(User, user_id, options=[selectinload(User.skills)])
+    user = await uow.session.get(User, user_id, options=WITH_TEAMS_AND_SKILLS)
     if user is None:
         raise NotFound(f"user {user_id} not found")
     return user
@@ -190,7 +191,7 @@ async def list_agents(uow: UnitOfWork, actor: Principal) -> list[User]:
     workers = [r for r in Role if r.is_staff and r is not Role.QUALITY_INSPECTOR]
     stmt = (
         select(User)
-        .options(selectinload(User.skills))
+        .options(*WITH_TEAMS_AND_SKILLS)
         .where(User.role.in_(workers), User.is_active)
         .order_by(User.name)
     )

@@ -239,7 +239,16 @@ async def detail_of(uow: UnitOfWork, principal: Principal, ticket: Ticket) -> Ti
         .order_by(Ticket.created_at.desc())
         .limit(10)
     )
-    await uow.session.refresh(ticket, ["customer", "assignee", "team"])
+    await uow.session.execute(
+        select(Ticket)
+        .where(Ticket.id == ticket.id)
+        .options(
+            joinedload(Ticket.customer).selectinload(Customer.tags),
+            joinedload(Ticket.assignee),
+            joinedload(Ticket.team),
+        )
+        .execution_options(populate_existing=True)
+    )
     return TicketDetail(
         ticket=ticket,
         messages=list(await uow.session.scalars(messages.order_by(Message.created_at, Message.id))),

@@ -100,9 +100,9 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     memberships: Mapped[list[TeamMember]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan", lazy="raise"
     )
-    # loaded on request (staff endpoints): signing in never needs them
+    # loaded on request (staff endpoints); signing in reads team ids with one query
     skills: Mapped[list[AgentSkill]] = relationship(cascade="all, delete-orphan", lazy="raise")
 
 
@@ -136,6 +136,9 @@ class ApiToken(Base):
 
 
 class Customer(Base):
+    """Relationships load only when asked for (`services.access.CUSTOMER_PROFILE`): a ticket
+    list that shows the customer's name must not fetch their tags and identities."""
+
     __tablename__ = "customers"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
@@ -149,10 +152,10 @@ class Customer(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     tags: Mapped[list[CustomerTag]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="CustomerTag.tag"
+        cascade="all, delete-orphan", lazy="raise", order_by="CustomerTag.tag"
     )
     identities: Mapped[list[CustomerIdentity]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="CustomerIdentity.id"
+        cascade="all, delete-orphan", lazy="raise", order_by="CustomerIdentity.id"
     )
 
 

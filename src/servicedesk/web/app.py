@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from servicedesk import __version__
+from servicedesk.services.auth import PrincipalCache
 from servicedesk.settings import Settings, get_settings
 from servicedesk.store.db import Database
 from servicedesk.web import api, pages
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from servicedesk.domain.roles import Principal
-from servicedesk.services.auth import principal_by_user_id, principal_for_token
+from servicedesk.services.auth import PrincipalCache, principal_by_user_id, principal_for_token
 from servicedesk.settings import Settings
 from servicedesk.store.db import Database
 from servicedesk.store.uow import UnitOfWork
@@ -59,25 +59,42 @@ def csrf_ok(request: Request, supplied: str | None) -> bool:
     return bool(expected and supplied and hmac.compare_digest(str(expected), supplied))
 
 
-async def optional_principal(request: Request, db: Annotated[Database, Depends(get_db)]) -> Principal | None:
+def get_principal_cache(request: Request) -> PrincipalCache:
+    cache: PrincipalCache = request.app.state.principals
+    return cache
+
+
+async def optional_principal(
+    request: Request,
+    db: Annotated[Database, Depends(get_db)],
+    cache: Annotated[PrincipalCache, Depends(get_principal_cache)],
+) -> Principal | None:
     """The caller, or None when anonymous; an invalid bearer token is an error, not anonymity."""
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw:
             raise HTTPException(401, "use 'Authorization: Bearer <token>'")
-        async with UnitOfWork(db, write=False) as uow:
-            principal = await principal_for_token(uow, raw.strip())
+        key = PrincipalCache.token_key(raw.strip())
+        principal = cache.get(key)
         if principal is None:
-            raise HTTPException(401, "invalid or revoked token")
+            async with UnitOfWork(db, write=False) as uow:
+                principal = await principal_for_token(uow, raw.strip())
+            if principal is None:
+                raise HTTPException(401, "invalid or revoked token")
+            cache.put(key, principal)
         return principal
     user_id = request.session.get(SESSION_USER)
     if not isinstance(user_id, int):
         return None
-    async with UnitOfWork(db, write=False) as uow:
-        principal = await principal_by_user_id(uow, user_id)
+    principal = cache.get(PrincipalCache.user_key(user_id))
     if principal is None:
-        request.session.clear()
+        async with UnitOfWork(db, write=False) as uow:
+            principal = await principal_by_user_id(uow, user_id)
+        if principal is None:
+            request.session.clear()
+            return None
+        cache.put(PrincipalCache.user_key(user_id), principal)
     return principal
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 
 from servicedesk.services import staff as svc
+from servicedesk.services.auth import PrincipalCache
 from servicedesk.web.api.schemas import (
     DepartmentCreate,
     DepartmentOut,
@@ -14,7 +17,7 @@ from servicedesk.web.api.schemas import (
     UserOut,
     UserUpdate,
 )
-from servicedesk.web.deps import CurrentPrincipal, UowFactory
+from servicedesk.web.deps import CurrentPrincipal, UowFactory, get_principal_cache
 
 router = APIRouter(tags=["staff"])
 
@@ -39,11 +42,17 @@ async def get_user(user_id: int, principal: CurrentPrincipal, uow: UowFactory) -
 
 @router.patch("/staff/users/{user_id}", response_model=UserOut)
 async def update_user(
-    user_id: int, body: UserUpdate, principal: CurrentPrincipal, uow: UowFactory
+    user_id: int,
+    body: UserUpdate,
+    principal: CurrentPrincipal,
+    uow: UowFactory,
+    cache: Annotated[PrincipalCache, Depends(get_principal_cache)],
 ) -> UserOut:
     async with uow() as u:
         changes = body.model_dump(exclude_unset=True)
-        return UserOut.of(await svc.update_user(u, principal, user_id, changes=changes))
+        user = await svc.update_user(u, principal, user_id, changes=changes)
+    cache.clear()  # a role, team or activation change applies to this process at once
+    return UserOut.of(user)
 
 
 @router.get("/staff/agents", response_model=list[UserOut])
