@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import pytest
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from servicedesk.domain.catalog import CustomerTier, MessageKind, Priority, TicketType
 from servicedesk.domain.errors import Conflict
@@ -143,7 +144,7 @@ async def test_it_lets_every_listed_login_sign_in(loaded: Loaded) -> None:
 
 
 async def test_it_makes_plausible_customers(loaded: Loaded) -> None:
-    customers = await _all(loaded.db, select(Customer))
+    customers = await _all(loaded.db, select(Customer).options(selectinload(Customer.tags)))
     assert len(customers) == 200
     tiers = [c.tier for c in customers]
     assert 0.7 < tiers.count(CustomerTier.REGULAR) / len(tiers) < 0.9

@@ -12,8 +12,9 @@ async def test_it_creates_and_reads_a_ticket(client: httpx.AsyncClient, world: W
     assert created.status_code == 201, created.text
     ticket = created.json()
     assert ticket["status"] == "new"
-    assert ticket["messages"][0]["body"] == "买了三天就坏了"
-    seen = await client.get(f"/api/v1/tickets/{ticket['id']}", headers=world.carol.auth)
+    assert created.headers["location"] == f"/api/v1/tickets/{ticket['id']}"
+    seen = await client.get(created.headers["location"], headers=world.carol.auth)
     assert seen.status_code == 200
+    assert seen.json()["messages"][0]["body"] == "买了三天就坏了"
     hidden = await client.get(f"/api/v1/tickets/{ticket['id']}", headers=world.dave.auth)
     assert hidden.status_code == 404

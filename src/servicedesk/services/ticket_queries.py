@@ -217,12 +217,7 @@ async def inbox_counts(uow: UnitOfWork, principal: Principal) -> dict[str, int]:
 async def ticket_detail(uow: UnitOfWork, principal: Principal, ticket_id: int) -> TicketDetail:
     """The ticket, its timeline (customers never see internal notes), its audit trail for
     staff, and the customer's other visible tickets."""
-    return await detail_of(uow, principal, await access_ticket_by_id(uow, principal, ticket_id))
-
-
-async def detail_of(uow: UnitOfWork, principal: Principal, ticket: Ticket) -> TicketDetail:
-    """The detail of a ticket the caller already holds: one they may see, or one they have
-    just created (an agent may open a case for a team whose queue they cannot read)."""
+    ticket = await access_ticket_by_id(uow, principal, ticket_id)
     is_customer = principal.role is Role.CUSTOMER
     messages = select(Message).where(Message.ticket_id == ticket.id)
     if is_customer:

@@ -68,15 +68,18 @@ def snapshot(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-async def _check_refs(uow: UnitOfWork, *, team_id: int | None, assignee_id: int | None) -> None:
-    if team_id is not None and await uow.session.get(Team, team_id) is None:
+async def _check_refs(
+    uow: UnitOfWork, *, team_id: int | None, assignee_id: int | None
+) -> tuple[Team | None, User | None]:
+    team = await uow.session.get(Team, team_id) if team_id is not None else None
+    if team_id is not None and team is None:
         raise ValidationFailed("unknown team", fields={"team_id": f"no team {team_id}"})
-    if assignee_id is not None:
-        user = await uow.session.get(User, assignee_id)
-        if user is None or not user.is_active or not user.role.is_staff:
-            raise ValidationFailed(
-                "unknown assignee", fields={"assignee_id": f"no active staff user {assignee_id}"}
-            )
+    user = await uow.session.get(User, assignee_id) if assignee_id is not None else None
+    if assignee_id is not None and (user is None or not user.is_active or not user.role.is_staff):
+        raise ValidationFailed(
+            "unknown assignee", fields={"assignee_id": f"no active staff user {assignee_id}"}
+        )
+    return team, user
 
 
 async def create_ticket(
@@ -100,44 +103,26 @@ async def create_ticket(
         customer_id, channel = actor.customer_id, channel or Channel.WEB_FORM
     else:
         require(actor, Permission.WORK_TICKETS)
-    if customer_id is None or await uow.session.get(Customer, customer_id) is None:
+    customer = await uow.session.get(Customer, customer_id) if customer_id is not None else None
+    if customer is None:
         raise ValidationFailed("unknown customer", fields={"customer_id": f"no customer {customer_id}"})
-    await _check_refs(uow, team_id=team_id, assignee_id=assignee_id)
+    team, assignee = await _check_refs(uow, team_id=team_id, assignee_id=assignee_id)
     subject, body = clean_subject(subject), check_body(body)
     now = uow.now()
+    channel = channel or Channel.API
     ticket = Ticket(
-        subject=subject,
-        type=type,
-        priority=priority,
-        status=TicketStatus.NEW,
-        channel=channel or Channel.API,
-        customer_id=customer_id,
-        team_id=team_id,
-        assignee_id=assignee_id,
-        created_at=now,
-        updated_at=now,
-        reopened_count=0,
-        tags=[TicketTag(tag=t) for t in normalize_tags(tags)],
-    )
-    uow.session.add(ticket)
-    await uow.session.flush()
-    conversation = Conversation(
-        customer_id=customer_id, channel=ticket.channel, ticket_id=ticket.id, started_at=now
-    )
-    uow.session.add(conversation)
-    await uow.session.flush()
-    uow.session.add(
-        Message(
-            conversation_id=conversation.id,
-            ticket_id=ticket.id,
-            kind=MessageKind.INBOUND,
-            channel=ticket.channel,
-            author_user_id=actor.user_id if actor.role.is_staff else None,
-            author_customer_id=customer_id,
-            body=body,
-            created_at=now,
-        )
-    )
+        subject=subject, type=type, priority=priority, status=TicketStatus.NEW, channel=channel,
+        customer=customer, team=team, assignee=assignee, created_at=now, updated_at=now,
+        reopened_count=0, tags=[TicketTag(tag=t) for t in normalize_tags(tags)],
+    )  # fmt: skip
+    conversation = Conversation(customer=customer, channel=channel, ticket=ticket, started_at=now)
+    first = Message(
+        conversation=conversation, ticket=ticket, kind=MessageKind.INBOUND, channel=channel,
+        author_user_id=actor.user_id if actor.role.is_staff else None, author_customer_id=customer.id,
+        body=body, created_at=now, attachments=[],
+    )  # fmt: skip
+    uow.session.add_all([ticket, conversation, first])
+    await uow.session.flush()  # one round of inserts, in dependency order
     uow.record(
         actor, "ticket.created", subject_type="ticket", subject_id=ticket.id,
         ticket_id=ticket.id, after=snapshot(ticket),

@@ -8,6 +8,7 @@ one waits its turn (busy_timeout) instead.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -59,13 +60,20 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
 
 
 class Database:
-    """The engine, its session factory and the clock: what every unit of work needs."""
+    """The engine, its session factory and the clock: what every unit of work needs.
+
+    On SQLite, `writer` queues this process's write transactions in arrival order before they
+    ask SQLite for its lock: SQLite's own busy handler retries with sleeps of up to 100 ms and
+    no order, which at 16 concurrent writers left some waiting seconds (p99 3.9 s). Writers in
+    other processes still meet in the busy handler.
+    """
 
     def __init__(self, settings: Settings, *, clock: Clock = utcnow) -> None:
         self.settings = settings
         self.engine = make_engine(settings)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.clock = clock
+        self.writer: asyncio.Lock | None = asyncio.Lock() if settings.is_sqlite else None
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -237,6 +237,8 @@ class Conversation(Base):
     external_ref: Mapped[str | None] = mapped_column(String(254))
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    customer: Mapped[Customer] = relationship(lazy="raise")
+    ticket: Mapped[Ticket | None] = relationship(lazy="raise")
 
 
 class Message(Base):
@@ -254,6 +256,8 @@ class Message(Base):
     attachments: Mapped[list[Attachment]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Attachment.id"
     )
+    conversation: Mapped[Conversation | None] = relationship(lazy="raise")
+    ticket: Mapped[Ticket | None] = relationship(lazy="raise")
 
 
 class Attachment(Base):

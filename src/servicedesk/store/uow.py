@@ -7,6 +7,7 @@ so it never runs for a transaction that rolled back.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from types import TracebackType
@@ -26,6 +27,7 @@ AfterCommit = Callable[[], Awaitable[None]]
 
 class UnitOfWork:
     session: AsyncSession
+    _lock: asyncio.Lock | None = None
 
     def __init__(self, db: Database, *, write: bool = True) -> None:
         self._db = db
@@ -33,11 +35,26 @@ class UnitOfWork:
         self._after_commit: list[AfterCommit] = []
 
     async def __aenter__(self) -> Self:
-        self.session = self._db.sessions()
         self._after_commit = []
-        if self._write and self._db.settings.is_sqlite:
-            await self.session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
+        self._lock = self._db.writer if self._write else None
+        if self._lock is not None:
+            await self._lock.acquire()
+        self.session = self._db.sessions()
+        if self._lock is not None:
+            try:
+                await self.session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
+            except BaseException:
+                await self._release()
+                raise
         return self
+
+    async def _release(self) -> None:
+        try:
+            await self.session.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
 
     async def __aexit__(
         self,
@@ -47,7 +64,7 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed and detaches objects with their loaded
         # state intact (an explicit rollback would expire them and break later reads).
-        await self.session.close()
+        await self._release()
 
     def now(self) -> datetime:
         return self._db.clock()

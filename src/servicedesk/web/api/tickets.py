@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
 from servicedesk.domain.lifecycle import TicketStatus
@@ -28,7 +28,9 @@ from servicedesk.web.deps import CurrentPrincipal, UowFactory
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 
-def _out(d: q.TicketDetail) -> TicketDetailOut:
+async def _detail(uow: UowFactory, principal: CurrentPrincipal, ticket_id: int) -> TicketDetailOut:
+    async with uow(write=False) as u:
+        d = await q.ticket_detail(u, principal, ticket_id)
     return TicketDetailOut(
         **TicketOut.of(d.ticket).model_dump(),
         messages=[MessageOut.of(m) for m in d.messages],
@@ -37,16 +39,16 @@ def _out(d: q.TicketDetail) -> TicketDetailOut:
     )
 
 
-async def _detail(uow: UowFactory, principal: CurrentPrincipal, ticket_id: int) -> TicketDetailOut:
-    async with uow(write=False) as u:
-        return _out(await q.ticket_detail(u, principal, ticket_id))
-
-
-@router.post("", response_model=TicketDetailOut, status_code=201)
-async def create_ticket(body: TicketCreate, principal: CurrentPrincipal, uow: UowFactory) -> TicketDetailOut:
+@router.post("", response_model=TicketOut, status_code=201)
+async def create_ticket(
+    body: TicketCreate, principal: CurrentPrincipal, uow: UowFactory, response: Response
+) -> TicketOut:
+    """Answers with the ticket and its `Location`; the timeline is one GET away. (The creator
+    may have opened it for a team whose queue they cannot read: they still see this answer.)"""
     async with uow() as u:
         ticket = await svc.create_ticket(u, principal, **body.model_dump())
-        return _out(await q.detail_of(u, principal, ticket))
+    response.headers["Location"] = f"/api/v1/tickets/{ticket.id}"
+    return TicketOut.of(ticket)
 
 
 @router.get("", response_model=TicketList)
