@@ -14,7 +14,7 @@ from servicedesk.domain.roles import Permission, Principal
 from servicedesk.services.access import CUSTOMER_PROFILE, access_customer_by_id, require
 from servicedesk.services.tickets import normalize_tags
 from servicedesk.store.models import Customer, CustomerIdentity, CustomerTag
-from servicedesk.store.search import LIKE_ESCAPE, contains_pattern
+from servicedesk.store.search import contains
 from servicedesk.store.uow import UnitOfWork
 
 PiiField = Literal["phone", "id_number"]
@@ -158,12 +158,12 @@ async def search_customers(
     stmt = select(Customer).options(*CUSTOMER_PROFILE)
     if q and q.strip():
         term = q.strip()
-        pattern = contains_pattern(term)
+
         mobile = normalize_mobile(term)
         stmt = stmt.where(
             or_(
-                Customer.name.ilike(pattern, escape=LIKE_ESCAPE),
-                Customer.email.ilike(pattern, escape=LIKE_ESCAPE),
+                contains(Customer.name, term, dialect=uow.dialect),
+                contains(Customer.email, term, dialect=uow.dialect),
                 Customer.phone == (mobile or term),
             )
         )

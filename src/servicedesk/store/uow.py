@@ -66,6 +66,11 @@ class UnitOfWork:
         # state intact (an explicit rollback would expire them and break later reads).
         await self._release()
 
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`: for the few queries that must be phrased per database."""
+        return self._db.engine.dialect.name
+
     def now(self) -> datetime:
         return self._db.clock()
 
