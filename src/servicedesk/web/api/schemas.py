@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from starlette.responses import Response
 
 from servicedesk.domain.catalog import Channel, CustomerTier, MessageKind, Priority, TicketType
 from servicedesk.domain.lifecycle import TicketStatus
@@ -19,6 +20,13 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Tags = Annotated[list[Tag], Field(max_length=30)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+
+
+def json_response(model: BaseModel, status_code: int = 200) -> Response:
+    """The model as JSON, serialised once. Returning a model from a route with a
+    `response_model` makes FastAPI validate it all again — a measurable share of a 25-item
+    list page; routes keep `response_model` for the OpenAPI contract."""
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
 class Input(BaseModel):

@@ -22,6 +22,7 @@ from servicedesk.web.api.schemas import (
     TicketOut,
     TicketTransition,
     TicketUpdate,
+    json_response,
 )
 from servicedesk.web.deps import CurrentPrincipal, UowFactory
 
@@ -40,15 +41,14 @@ async def _detail(uow: UowFactory, principal: CurrentPrincipal, ticket_id: int) 
 
 
 @router.post("", response_model=TicketOut, status_code=201)
-async def create_ticket(
-    body: TicketCreate, principal: CurrentPrincipal, uow: UowFactory, response: Response
-) -> TicketOut:
+async def create_ticket(body: TicketCreate, principal: CurrentPrincipal, uow: UowFactory) -> Response:
     """Answers with the ticket and its `Location`; the timeline is one GET away. (The creator
     may have opened it for a team whose queue they cannot read: they still see this answer.)"""
     async with uow() as u:
         ticket = await svc.create_ticket(u, principal, **body.model_dump())
-    response.headers["Location"] = f"/api/v1/tickets/{ticket.id}"
-    return TicketOut.of(ticket)
+    answer = json_response(TicketOut.of(ticket), status_code=201)
+    answer.headers["Location"] = f"/api/v1/tickets/{ticket.id}"
+    return answer
 
 
 @router.get("", response_model=TicketList)
@@ -69,7 +69,7 @@ async def list_tickets(
     sort: q.SortKey = q.SortKey.UPDATED_DESC,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-) -> TicketList:
+) -> Response:
     filters = q.TicketFilter(
         view=view, status=status or (), type=type, priority=priority, channel=channel,
         team_id=team_id, assignee_id=assignee_id, unassigned=unassigned,
@@ -77,7 +77,8 @@ async def list_tickets(
     )  # fmt: skip
     async with uow(write=False) as u:
         page = await q.list_tickets(u, principal, filters=filters, sort=sort, cursor=cursor, limit=limit)
-        return TicketList(items=[TicketOut.of(t) for t in page.items], next_cursor=page.next_cursor)
+        items = [TicketOut.of(t) for t in page.items]
+    return json_response(TicketList(items=items, next_cursor=page.next_cursor))
 
 
 @router.get("/counts", response_model=InboxCounts)
