@@ -29,15 +29,16 @@ from servicedesk.web.deps import CurrentPrincipal, UowFactory
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 
-async def _detail(uow: UowFactory, principal: CurrentPrincipal, ticket_id: int) -> TicketDetailOut:
+async def _detail(uow: UowFactory, principal: CurrentPrincipal, ticket_id: int) -> Response:
     async with uow(write=False) as u:
         d = await q.ticket_detail(u, principal, ticket_id)
-    return TicketDetailOut(
+    detail = TicketDetailOut(
         **TicketOut.of(d.ticket).model_dump(),
         messages=[MessageOut.of(m) for m in d.messages],
         events=[EventOut.model_validate(e, from_attributes=True) for e in d.events],
         other_tickets=[Ref(id=t.id, name=t.subject) for t in d.other_tickets],
     )
+    return json_response(detail)
 
 
 @router.post("", response_model=TicketOut, status_code=201)
@@ -88,14 +89,14 @@ async def counts(principal: CurrentPrincipal, uow: UowFactory) -> InboxCounts:
 
 
 @router.get("/{ticket_id}", response_model=TicketDetailOut)
-async def get_ticket(ticket_id: int, principal: CurrentPrincipal, uow: UowFactory) -> TicketDetailOut:
+async def get_ticket(ticket_id: int, principal: CurrentPrincipal, uow: UowFactory) -> Response:
     return await _detail(uow, principal, ticket_id)
 
 
 @router.patch("/{ticket_id}", response_model=TicketDetailOut)
 async def update_ticket(
     ticket_id: int, body: TicketUpdate, principal: CurrentPrincipal, uow: UowFactory
-) -> TicketDetailOut:
+) -> Response:
     changes = body.model_dump(exclude_unset=True, exclude={"version", "reason"})
     async with uow() as u:
         await svc.update_ticket(
@@ -112,7 +113,7 @@ async def update_ticket(
 @router.post("/{ticket_id}/transition", response_model=TicketDetailOut)
 async def transition(
     ticket_id: int, body: TicketTransition, principal: CurrentPrincipal, uow: UowFactory
-) -> TicketDetailOut:
+) -> Response:
     async with uow() as u:
         await svc.transition_ticket(u, principal, ticket_id, to=body.status, expected_version=body.version)
     return await _detail(uow, principal, ticket_id)
