@@ -1,0 +1,64 @@
+"""The one shape every channel speaks inward and outward, and the one error it raises.
+
+Adapters never touch the database: intake (services) resolves the customer, stores the message
+exactly once (by `channel` + `message_id`) and decides what happens next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from servicedesk.domain.catalog import Channel
+
+
+class InboundKind(StrEnum):
+    MESSAGE = "message"  # something a customer wrote or said
+    EVENT = "event"  # subscribe, unsubscribe, menu click, call started…
+    AUTOMATIC = "automatic"  # auto-reply, out-of-office, bounce: never a ticket, never answered
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    channel: Channel
+    sender: str  # the sender's identity on the channel: email address, openid, phone number
+    body: str
+    received_at: datetime  # aware UTC
+    message_id: str | None = None  # the channel's own id, for exactly-once storage
+    kind: InboundKind = InboundKind.MESSAGE
+    sender_name: str | None = None
+    subject: str | None = None
+    thread_refs: tuple[str, ...] = ()  # ids this message answers (In-Reply-To, References…)
+    attachments: tuple[Attachment, ...] = ()
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    channel: Channel
+    recipient: str
+    body: str
+    subject: str | None = None
+    message_id: str | None = None
+    thread_refs: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+class TransportError(Exception):
+    """A delivery failed. `permanent` failures go to the dead letter at once (bad address,
+    WeChat 45015 outside the 48-hour window); the others are retried with backoff."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
