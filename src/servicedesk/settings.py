@@ -36,6 +36,9 @@ class Settings(BaseSettings):
         default=10, ge=0, le=300, description="how long a signed-in principal is remembered per process"
     )
     secure_cookies: bool = False
+    run_dispatcher: bool = Field(
+        default=True, description="deliver the outbox inside the web process (one-process default)"
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:

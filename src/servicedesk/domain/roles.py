@@ -33,6 +33,7 @@ class Permission(StrEnum):
     EDIT_CUSTOMERS = "edit_customers"
     REVEAL_PII = "reveal_pii"
     MANAGE_STAFF = "manage_staff"
+    MANAGE_SYSTEM = "manage_system"  # outbox dead letters, channel settings
 
 
 class Visibility(StrEnum):
@@ -61,7 +62,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DEPARTMENT_LEAD: _WORKER,
     Role.SUPERVISOR: _WORKER | {_P.VIEW_ALL_TICKETS},
     Role.QUALITY_INSPECTOR: frozenset({_P.VIEW_ALL_TICKETS, _P.VIEW_CUSTOMERS}),
-    Role.ADMIN: _WORKER | {_P.VIEW_ALL_TICKETS, _P.MANAGE_STAFF},
+    Role.ADMIN: _WORKER | {_P.VIEW_ALL_TICKETS, _P.MANAGE_STAFF, _P.MANAGE_SYSTEM},
 }
 
 

@@ -287,6 +287,39 @@ class Attachment(Base):
     created_at: Mapped[datetime]
 
 
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    SENDING = "sending"  # claimed by a dispatcher until `claimed_until`
+    SENT = "sent"
+    DEAD = "dead"  # a permanent failure, or out of attempts: an admin decides
+
+
+class Outbox(Base):
+    """Everything that leaves the platform, written in the transaction that caused it and
+    delivered after commit by `jobs.outbox.Dispatcher`.
+
+    `next_attempt_at` is the indexed deadline dispatchers claim from; a claim is a lease
+    (`claimed_until`), so a dispatcher that dies mid-delivery only delays the message.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel: Mapped[Channel]
+    recipient: Mapped[str] = mapped_column(String(254))
+    payload: Mapped[dict[str, Any]]
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
 class Event(Base):
     """One change to anything that matters, written in the transaction that made it (R-AN-3).
 

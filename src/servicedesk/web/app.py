@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from servicedesk import __version__
+from servicedesk.channels.registry import transports
+from servicedesk.jobs.outbox import Dispatcher
 from servicedesk.services.auth import PrincipalCache
 from servicedesk.settings import Settings, get_settings
 from servicedesk.store.db import Database
@@ -27,7 +31,15 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker = None
+        if settings.run_dispatcher:
+            dispatcher = Dispatcher(database, transports(settings), worker_id=f"web-{os.getpid()}")
+            worker = asyncio.create_task(dispatcher.run_forever(stop))
         yield
+        stop.set()
+        if worker is not None:
+            await worker
         if db is None:  # we made it, we close it
             await database.dispose()
 

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from servicedesk.web.api import auth, customers, staff, tickets
+from servicedesk.web.api import admin, auth, customers, staff, tickets
 
 router = APIRouter(prefix="/api/v1")
-for module in (auth, tickets, customers, staff):
+for module in (auth, tickets, customers, staff, admin):
     router.include_router(module.router)

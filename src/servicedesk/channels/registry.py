@@ -1,0 +1,15 @@
+"""Which transport delivers each channel's outbound messages: the one place channels register.
+
+A channel without a transport here has its messages dead-lettered with that reason, visible
+to admins, rather than silently kept or dropped.
+"""
+
+from __future__ import annotations
+
+from servicedesk.domain.catalog import Channel
+from servicedesk.jobs.outbox import Transport
+from servicedesk.settings import Settings
+
+
+def transports(settings: Settings) -> dict[Channel, Transport]:
+    return {}

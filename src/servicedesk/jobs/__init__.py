@@ -1,0 +1,1 @@
+"""Background work: outbox delivery now; SLA clocks, surveys and warnings later."""
