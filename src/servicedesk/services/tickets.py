@@ -107,9 +107,34 @@ async def create_ticket(
     if customer is None:
         raise ValidationFailed("unknown customer", fields={"customer_id": f"no customer {customer_id}"})
     team, assignee = await _check_refs(uow, team_id=team_id, assignee_id=assignee_id)
+    ticket, _first = await open_case(
+        uow, actor, customer=customer, subject=subject, body=body, type=type, priority=priority,
+        channel=channel or Channel.API, team=team, assignee=assignee, tags=tags,
+    )  # fmt: skip
+    await uow.commit()
+    return ticket
+
+
+async def open_case(
+    uow: UnitOfWork,
+    actor: Principal | None,
+    *,
+    customer: Customer,
+    subject: str,
+    body: str,
+    channel: Channel,
+    type: TicketType = TicketType.CONSULTATION,
+    priority: Priority = Priority.MEDIUM,
+    team: Team | None = None,
+    assignee: User | None = None,
+    tags: Iterable[str] = (),
+    external_id: str | None = None,
+) -> tuple[Ticket, Message]:
+    """The ticket, its conversation and first message, and the audit event — not committed.
+    Shared by staff and customers (`create_ticket`) and by channel intake (`actor` None: the
+    system), so every new case is built the same way."""
     subject, body = clean_subject(subject), check_body(body)
     now = uow.now()
-    channel = channel or Channel.API
     ticket = Ticket(
         subject=subject, type=type, priority=priority, status=TicketStatus.NEW, channel=channel,
         customer=customer, team=team, assignee=assignee, created_at=now, updated_at=now,
@@ -118,8 +143,8 @@ async def create_ticket(
     conversation = Conversation(customer=customer, channel=channel, ticket=ticket, started_at=now)
     first = Message(
         conversation=conversation, ticket=ticket, kind=MessageKind.INBOUND, channel=channel,
-        author_user_id=actor.user_id if actor.role.is_staff else None, author_customer_id=customer.id,
-        body=body, created_at=now, attachments=[],
+        author_user_id=actor.user_id if actor and actor.role.is_staff else None,
+        author_customer_id=customer.id, body=body, created_at=now, attachments=[], external_id=external_id,
     )  # fmt: skip
     uow.session.add_all([ticket, conversation, first])
     await uow.session.flush()  # one round of inserts, in dependency order
@@ -127,8 +152,7 @@ async def create_ticket(
         actor, "ticket.created", subject_type="ticket", subject_id=ticket.id,
         ticket_id=ticket.id, after=snapshot(ticket),
     )  # fmt: skip
-    await uow.commit()
-    return ticket
+    return ticket, first
 
 
 def _check_version(ticket: Ticket, expected: int | None) -> None:
@@ -189,7 +213,8 @@ def _customer_may_move(current: TicketStatus, target: TicketStatus) -> bool:
     return current is TicketStatus.RESOLVED and target in (TicketStatus.CLOSED, TicketStatus.OPEN)
 
 
-def _apply_status(uow: UnitOfWork, actor: Principal, ticket: Ticket, target: TicketStatus) -> None:
+def apply_status(uow: UnitOfWork, actor: Principal | None, ticket: Ticket, target: TicketStatus) -> None:
+    """Move `ticket` to `target` by the domain's rules and record it; the caller commits."""
     before = ticket.status
     state = Lifecycle(ticket.status, ticket.resolved_at, ticket.closed_at, ticket.reopened_count)
     state = state.move_to(target, now=uow.now())
@@ -217,12 +242,12 @@ async def transition_ticket(
     else:
         require(actor, Permission.WORK_TICKETS)
     _check_version(ticket, expected_version)
-    _apply_status(uow, actor, ticket, to)
+    apply_status(uow, actor, ticket, to)
     await uow.commit()
     return ticket
 
 
-async def _conversation_id(uow: UnitOfWork, ticket_id: int) -> int | None:
+async def latest_conversation_id(uow: UnitOfWork, ticket_id: int) -> int | None:
     return await uow.session.scalar(
         select(Conversation.id)
         .where(Conversation.ticket_id == ticket_id)
@@ -254,7 +279,7 @@ async def add_message(
     check_body(body)
     now = uow.now()
     message = Message(
-        conversation_id=await _conversation_id(uow, ticket.id),
+        conversation_id=await latest_conversation_id(uow, ticket.id),
         ticket_id=ticket.id,
         kind=kind,
         channel=ticket.channel,
@@ -269,12 +294,12 @@ async def add_message(
         if ticket.first_response_at is None:
             ticket.first_response_at = now
         if ticket.status is TicketStatus.NEW:
-            _apply_status(uow, actor, ticket, TicketStatus.OPEN)
+            apply_status(uow, actor, ticket, TicketStatus.OPEN)
     elif kind is MessageKind.INBOUND and ticket.status in (
         TicketStatus.PENDING,
         TicketStatus.RESOLVED,
     ):
-        _apply_status(uow, actor, ticket, TicketStatus.OPEN)
+        apply_status(uow, actor, ticket, TicketStatus.OPEN)
     ticket.updated_at = now
     await uow.session.flush()
     uow.record(

@@ -255,8 +255,14 @@ class Conversation(Base):
 
 
 class Message(Base):
+    """`external_id` is the channel's own id (Message-ID, WeChat MsgId…): unique per channel, so
+    a retried delivery is stored once however often it arrives."""
+
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_ticket_created", "ticket_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_messages_ticket_created", "ticket_id", "created_at"),
+        UniqueConstraint("channel", "external_id"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
@@ -265,6 +271,7 @@ class Message(Base):
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     author_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     body: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     attachments: Mapped[list[Attachment]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Attachment.id"

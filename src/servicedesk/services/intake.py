@@ -1,0 +1,182 @@
+"""Channel intake: one inbound message from any channel → one customer, stored exactly once,
+on the right case (R-IN-1, R-IN-2).
+
+- Who: the sender's identity on the channel (email address, WeChat openid, phone number)
+  resolves to one customer; an unknown sender becomes a new customer with an unverified
+  identity, to be verified (phone code) and merged later.
+- Once: the channel's own message id is unique per channel in `messages`; a retried or
+  duplicated delivery finds the first copy and changes nothing.
+- Where: a thread hint the channel has authenticated (email: a Message-ID we signed) names the
+  case, but only if it is this customer's; otherwise chat-like channels continue the
+  customer's active case on that channel, and anything else opens a new case.
+- Automatic mail (auto-replies, bounces) never opens, reopens or answers a case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from servicedesk.channels.message import InboundKind, InboundMessage
+from servicedesk.domain.catalog import Channel, MessageKind
+from servicedesk.domain.errors import Conflict
+from servicedesk.domain.lifecycle import TicketStatus
+from servicedesk.domain.pii import normalize_mobile
+from servicedesk.services.customers import create_customer
+from servicedesk.services.tickets import apply_status, latest_conversation_id, open_case
+from servicedesk.store.models import Customer, CustomerIdentity, Message, Ticket
+from servicedesk.store.uow import UnitOfWork
+
+CONTINUING_CHANNELS = frozenset(
+    {Channel.WEB_CHAT, Channel.WECHAT, Channel.WEIBO, Channel.DOUYIN, Channel.PHONE}
+)
+ACTIVE = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+REOPENING = (TicketStatus.PENDING, TicketStatus.RESOLVED)
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    customer_id: int | None = None
+    ticket_id: int | None = None
+    message_id: int | None = None
+    new_ticket: bool = False
+    duplicate: bool = False
+    ignored: str | None = None  # why nothing was stored: "automatic", "event"
+
+
+def identity_key(channel: Channel, sender: str) -> str:
+    """The form an identity is stored in: email addresses lower-cased, mobiles normalised."""
+    sender = sender.strip()
+    if channel is Channel.EMAIL:
+        return sender.lower()
+    if channel is Channel.PHONE:
+        return normalize_mobile(sender) or sender
+    return sender
+
+
+async def resolve_customer(uow: UnitOfWork, channel: Channel, sender: str, name: str | None) -> Customer:
+    key = identity_key(channel, sender)
+    known = await uow.session.scalar(
+        select(Customer)
+        .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
+        .where(CustomerIdentity.channel == channel, CustomerIdentity.external_id == key)
+    )
+    if known is not None:
+        return known
+    display = (name or "").strip() or key
+    if channel is Channel.EMAIL:
+        return await create_customer(uow, None, name=display[:100], email=key, commit=False)
+    if channel is Channel.PHONE and normalize_mobile(key):
+        return await create_customer(uow, None, name=display[:100], phone=key, commit=False)
+    customer = await create_customer(uow, None, name=display[:100], commit=False)
+    customer.identities.append(
+        CustomerIdentity(channel=channel, external_id=key, verified=False, created_at=uow.now())
+    )
+    await uow.session.flush()
+    return customer
+
+
+async def _already_stored(uow: UnitOfWork, inbound: InboundMessage) -> Message | None:
+    if inbound.message_id is None:
+        return None
+    return await uow.session.scalar(
+        select(Message).where(Message.channel == inbound.channel, Message.external_id == inbound.message_id)
+    )
+
+
+async def _case_for(
+    uow: UnitOfWork, customer: Customer, inbound: InboundMessage, hint: int | None
+) -> Ticket | None:
+    if hint is not None:
+        hinted = await uow.session.get(Ticket, hint)
+        if (
+            hinted is not None
+            and hinted.customer_id == customer.id
+            and hinted.status is not TicketStatus.CLOSED
+        ):
+            return hinted
+    if inbound.channel not in CONTINUING_CHANNELS:
+        return None
+    return await uow.session.scalar(
+        select(Ticket)
+        .where(
+            Ticket.customer_id == customer.id, Ticket.channel == inbound.channel, Ticket.status.in_(ACTIVE)
+        )
+        .order_by(Ticket.updated_at.desc())
+        .limit(1)
+    )
+
+
+def _subject_of(inbound: InboundMessage) -> str:
+    text = (inbound.subject or "").strip() or " ".join(inbound.body.split())[:60]
+    return text[:200] or f"{inbound.channel.value} message"
+
+
+async def _append(uow: UnitOfWork, ticket: Ticket, customer: Customer, inbound: InboundMessage) -> Message:
+    conversation_id = await latest_conversation_id(uow, ticket.id)
+    message = Message(
+        conversation_id=conversation_id, ticket_id=ticket.id, kind=MessageKind.INBOUND,
+        channel=inbound.channel, author_customer_id=customer.id, body=inbound.body,
+        external_id=inbound.message_id, created_at=uow.now(), attachments=[],
+    )  # fmt: skip
+    uow.session.add(message)
+    if ticket.status in REOPENING:
+        apply_status(uow, None, ticket, TicketStatus.OPEN)
+    ticket.updated_at = uow.now()
+    await uow.session.flush()
+    uow.record(
+        None, "message.inbound", subject_type="message", subject_id=message.id, ticket_id=ticket.id,
+        after={"kind": "inbound", "channel": inbound.channel.value, "length": len(inbound.body)},
+    )  # fmt: skip
+    return message
+
+
+async def receive(uow: UnitOfWork, inbound: InboundMessage, *, thread_hint: int | None = None) -> Intake:
+    """Store `inbound` once, on the right customer and case, and commit.
+
+    `thread_hint` must come from something the channel authenticated (a signed Message-ID), never
+    from a subject line; a hint naming another customer's case is ignored. Two deliveries racing
+    (a retried webhook, or the first two messages of a new sender) meet at a unique constraint;
+    the loser starts over once and finds what the winner stored.
+    """
+    for attempt in (1, 2):
+        try:
+            return await _receive_once(uow, inbound, thread_hint)
+        except (IntegrityError, Conflict):
+            await uow.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _receive_once(uow: UnitOfWork, inbound: InboundMessage, thread_hint: int | None) -> Intake:
+    if inbound.kind is InboundKind.AUTOMATIC:
+        return Intake(ignored="automatic")
+    stored = await _already_stored(uow, inbound)
+    if stored is not None:
+        return Intake(customer_id=stored.author_customer_id, ticket_id=stored.ticket_id,
+                      message_id=stored.id, duplicate=True)  # fmt: skip
+    customer = await resolve_customer(uow, inbound.channel, inbound.sender, inbound.sender_name)
+    if inbound.kind is InboundKind.EVENT:
+        uow.record(
+            None, "channel.event", subject_type="customer", subject_id=customer.id,
+            after={"channel": inbound.channel.value, **dict(inbound.metadata)},
+        )  # fmt: skip
+        await uow.commit()
+        return Intake(customer_id=customer.id, ignored="event")
+    ticket = await _case_for(uow, customer, inbound, thread_hint)
+    new_ticket = ticket is None
+    if ticket is None:
+        ticket, message = await open_case(
+            uow, None, customer=customer, subject=_subject_of(inbound), body=inbound.body or "(空)",
+            channel=inbound.channel, external_id=inbound.message_id,
+        )  # fmt: skip
+    else:
+        message = await _append(uow, ticket, customer, inbound)
+    await uow.commit()
+    return Intake(customer.id, ticket.id, message.id, new_ticket=new_ticket)
+
+
+__all__ = ["Intake", "identity_key", "receive", "resolve_customer"]
