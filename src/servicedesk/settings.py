@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         default=10, ge=0, le=300, description="how long a signed-in principal is remembered per process"
     )
     secure_cookies: bool = False
+    wechat_token: str | None = Field(default=None, description="the Official Account's server-URL token")
+    wechat_encoding_aes_keys: list[str] = Field(
+        default_factory=list, description="EncodingAESKey for safe mode: current first, then the previous"
+    )
+    wechat_app_id: str | None = None
     run_dispatcher: bool = Field(
         default=True, description="deliver the outbox inside the web process (one-process default)"
     )

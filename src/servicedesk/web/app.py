@@ -20,7 +20,7 @@ from servicedesk.jobs.outbox import Dispatcher
 from servicedesk.services.auth import PrincipalCache
 from servicedesk.settings import Settings, get_settings
 from servicedesk.store.db import Database
-from servicedesk.web import api, pages
+from servicedesk.web import api, channels, pages
 from servicedesk.web.errors import install_error_handlers
 from servicedesk.web.pages.session import LoginRequired
 
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         return RedirectResponse(f"/login?next={target}", status_code=303)
 
     app.include_router(api.router)
+    app.include_router(channels.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

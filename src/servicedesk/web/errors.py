@@ -63,7 +63,7 @@ def _validation_fields(errors: Sequence[Any]) -> dict[str, str]:
 
 def install_error_handlers(app: FastAPI, render_page: PageRenderer | None = None) -> None:
     def is_api(request: Request) -> bool:
-        return request.url.path.startswith("/api/") or render_page is None
+        return request.url.path.startswith(("/api/", "/channels/")) or render_page is None
 
     async def respond(
         request: Request, status: int, code: str, message: str, fields: dict[str, str]

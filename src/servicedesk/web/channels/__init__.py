@@ -1,0 +1,9 @@
+"""Inbound webhooks of the channels (WeChat, later voice and social): machine clients, JSON or
+the vendor's own format in, precise errors out."""
+
+from fastapi import APIRouter
+
+from servicedesk.web.channels import wechat
+
+router = APIRouter(prefix="/channels", include_in_schema=False)
+router.include_router(wechat.router)
