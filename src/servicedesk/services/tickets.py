@@ -16,6 +16,7 @@ from servicedesk.domain.errors import Conflict, Forbidden, ValidationFailed
 from servicedesk.domain.lifecycle import Lifecycle, TicketStatus
 from servicedesk.domain.roles import Permission, Principal, Role
 from servicedesk.services.access import access_ticket_by_id, require
+from servicedesk.services.outbound import queue_reply
 from servicedesk.store.models import (
     Conversation,
     Customer,
@@ -302,6 +303,8 @@ async def add_message(
         apply_status(uow, actor, ticket, TicketStatus.OPEN)
     ticket.updated_at = now
     await uow.session.flush()
+    if kind is MessageKind.REPLY:
+        await queue_reply(uow, ticket, message)
     uow.record(
         actor, f"message.{kind.value}", subject_type="message", subject_id=message.id,
         ticket_id=ticket.id, after={"kind": kind.value, "length": len(body)},

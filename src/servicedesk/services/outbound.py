@@ -1,0 +1,55 @@
+"""Answer the customer where they wrote: a public reply on an email or WeChat case is queued in
+the outbox, in the same transaction as the reply itself.
+
+Cases opened in the help center, the API or web chat are read where they live, so nothing is
+queued for them here. The transport turns `metadata` into the channel's own threading (email:
+a signed Message-ID made from ticket and message ids, stable across retries).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from servicedesk.channels.message import OutboundMessage
+from servicedesk.domain.catalog import Channel, MessageKind
+from servicedesk.services.outbox import enqueue
+from servicedesk.store.models import CustomerIdentity, Message, Ticket
+from servicedesk.store.uow import UnitOfWork
+
+ANSWERED_ON_CHANNEL = frozenset({Channel.EMAIL, Channel.WECHAT})
+
+
+async def _recipient(uow: UnitOfWork, ticket: Ticket) -> str | None:
+    return await uow.session.scalar(
+        select(CustomerIdentity.external_id)
+        .where(CustomerIdentity.customer_id == ticket.customer_id, CustomerIdentity.channel == ticket.channel)
+        .order_by(CustomerIdentity.verified.desc(), CustomerIdentity.id.desc())
+        .limit(1)
+    )
+
+
+async def _their_message_ids(uow: UnitOfWork, ticket: Ticket) -> tuple[str, ...]:
+    ids = await uow.session.scalars(
+        select(Message.external_id)
+        .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.INBOUND)
+        .where(Message.external_id.is_not(None))
+        .order_by(Message.id)
+    )
+    return tuple(i for i in ids if i)
+
+
+async def queue_reply(uow: UnitOfWork, ticket: Ticket, reply: Message) -> bool:
+    """Queue `reply` for the customer on the case's channel; False when the case's channel is
+    read in place or the customer has no identity on it (the agent sees the reply either way)."""
+    if ticket.channel not in ANSWERED_ON_CHANNEL:
+        return False
+    recipient = await _recipient(uow, ticket)
+    if recipient is None:
+        return False
+    message = OutboundMessage(
+        channel=ticket.channel, recipient=recipient, body=reply.body, subject=ticket.subject,
+        thread_refs=await _their_message_ids(uow, ticket),
+        metadata={"ticket_id": str(ticket.id), "message_id": str(reply.id)},
+    )  # fmt: skip
+    await enqueue(uow, message, ticket_id=ticket.id, dedupe_key=f"reply:{reply.id}")
+    return True
