@@ -41,6 +41,17 @@ class Settings(BaseSettings):
         default_factory=list, description="EncodingAESKey for safe mode: current first, then the previous"
     )
     wechat_app_id: str | None = None
+    mail_domain: str = Field(default="servicedesk.local", description="domain of the Message-IDs we issue")
+    mail_from_address: str = "support@servicedesk.local"
+    mail_from_name: str = "客服中心"
+    smtp_listen_host: str = "127.0.0.1"
+    smtp_listen_port: int | None = Field(default=2525, description="inbound mail; None turns it off")
+    smtp_max_message_bytes: int = Field(default=25 * 2**20, ge=1024)
+    smtp_relay_host: str | None = Field(default=None, description="outbound mail relay; None: no email out")
+    smtp_relay_port: int = 25
+    smtp_relay_username: str | None = None
+    smtp_relay_password: str | None = None
+    smtp_relay_starttls: bool = False
     run_dispatcher: bool = Field(
         default=True, description="deliver the outbox inside the web process (one-process default)"
     )

@@ -6,10 +6,14 @@ to admins, rather than silently kept or dropped.
 
 from __future__ import annotations
 
+from servicedesk.channels.email.transport import SmtpTransport
 from servicedesk.domain.catalog import Channel
 from servicedesk.jobs.outbox import Transport
 from servicedesk.settings import Settings
 
 
 def transports(settings: Settings) -> dict[Channel, Transport]:
-    return {}
+    found: dict[Channel, Transport] = {}
+    if settings.smtp_relay_host:
+        found[Channel.EMAIL] = SmtpTransport(settings)
+    return found

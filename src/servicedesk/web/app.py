@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from servicedesk import __version__
+from servicedesk.channels.email.server import start_mail_listener
 from servicedesk.channels.registry import transports
 from servicedesk.jobs.outbox import Dispatcher
 from servicedesk.services.auth import PrincipalCache
@@ -36,7 +37,13 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         if settings.run_dispatcher:
             dispatcher = Dispatcher(database, transports(settings), worker_id=f"web-{os.getpid()}")
             worker = asyncio.create_task(dispatcher.run_forever(stop))
+        mail = None
+        if settings.smtp_listen_port:
+            mail = await start_mail_listener(database, settings)
         yield
+        if mail is not None:
+            mail.close()
+            await mail.wait_closed()
         stop.set()
         if worker is not None:
             await worker
