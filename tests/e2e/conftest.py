@@ -81,7 +81,7 @@ def run_in_own_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
 async def seed(url: str) -> Seeded:
     """An agent in a team, a VIP customer with a help-center login and her case, plus a few
     other cases so the inbox looks like a working day."""
-    db = Database(Settings(database_url=url, environment="test"))
+    db = Database(Settings(database_url=url, environment="test", smtp_listen_port=None))
     try:
         async with UnitOfWork(db) as uow:
             team = await create_team(uow, None, name="客服一线", commit=False)
@@ -149,7 +149,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
     upgrade(url)
     seeded = run_in_own_loop(lambda: seed(url))
-    app = create_app(Settings(database_url=url, environment="test"))
+    app = create_app(Settings(database_url=url, environment="test", smtp_listen_port=None))
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on")

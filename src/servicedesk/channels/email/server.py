@@ -60,4 +60,6 @@ async def start_mail_listener(db: Database, settings: Settings, *, port: int | N
         )  # fmt: skip
 
     loop = asyncio.get_running_loop()
-    return await loop.create_server(protocol, settings.smtp_listen_host, port or settings.smtp_listen_port)
+    # reuse_port: every `serve --workers N` process listens on the same port, as for HTTP.
+    host, listen = settings.smtp_listen_host, settings.smtp_listen_port if port is None else port
+    return await loop.create_server(protocol, host, listen, reuse_port=True)
