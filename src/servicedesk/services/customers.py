@@ -155,7 +155,7 @@ async def search_customers(
     uow: UnitOfWork, actor: Principal, *, q: str | None = None, limit: int = 25, offset: int = 0
 ) -> list[Customer]:
     require(actor, Permission.VIEW_CUSTOMERS)
-    stmt = select(Customer).options(*CUSTOMER_PROFILE)
+    stmt = select(Customer).options(*CUSTOMER_PROFILE).where(Customer.merged_into_id.is_(None))
     if q and q.strip():
         term = q.strip()
 

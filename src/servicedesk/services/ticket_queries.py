@@ -261,3 +261,17 @@ async def ticket_detail(uow: UnitOfWork, principal: Principal, ticket_id: int) -
         events=events,
         other_tickets=list(others),
     )
+
+
+async def customer_timeline(
+    uow: UnitOfWork, principal: Principal, customer_id: int, *, limit: int = 100
+) -> list[Message]:
+    """Every message of the customer's visible cases on every channel, newest first: the one
+    view that lets an agent pick up where another channel left off (R-IN-2)."""
+    visible = select(Ticket.id).where(ticket_scope(principal), Ticket.customer_id == customer_id)
+    stmt = select(Message).where(Message.ticket_id.in_(visible))
+    if principal.role is Role.CUSTOMER:
+        stmt = stmt.where(Message.kind != MessageKind.NOTE)
+    return list(
+        await uow.session.scalars(stmt.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit))
+    )

@@ -148,6 +148,7 @@ class Customer(Base):
     tier: Mapped[CustomerTier] = mapped_column(default=CustomerTier.REGULAR)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     locale: Mapped[str] = mapped_column(String(8), default="zh")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -157,6 +158,22 @@ class Customer(Base):
     identities: Mapped[list[CustomerIdentity]] = relationship(
         cascade="all, delete-orphan", lazy="raise", order_by="CustomerIdentity.id"
     )
+
+
+class CustomerMerge(Base):
+    """One merge of two customer records (R-IN-3): what moved, so that undo moves exactly that
+    back, and who did each."""
+
+    __tablename__ = "customer_merges"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    merged_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    moved: Mapped[dict[str, Any]]
+    reason: Mapped[str] = mapped_column(String(500))
+    merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    merged_at: Mapped[datetime]
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    undone_at: Mapped[datetime | None]
 
 
 class CustomerTag(Base):

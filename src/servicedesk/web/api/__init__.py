@@ -7,3 +7,4 @@ from servicedesk.web.api import admin, auth, customers, staff, tickets
 router = APIRouter(prefix="/api/v1")
 for module in (auth, tickets, customers, staff, admin):
     router.include_router(module.router)
+router.include_router(customers.merge_router)

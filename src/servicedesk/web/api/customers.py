@@ -7,19 +7,25 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from servicedesk.services import customers as svc
+from servicedesk.services import merges
 from servicedesk.services import ticket_queries as q
 from servicedesk.web.api.schemas import (
     CustomerCreate,
     CustomerOut,
     CustomerUpdate,
+    MergeOut,
+    MergeRequest,
+    MessageOut,
     RevealOut,
     RevealRequest,
     TicketList,
     TicketOut,
+    TimelineEntry,
 )
 from servicedesk.web.deps import CurrentPrincipal, UowFactory
 
 router = APIRouter(prefix="/customers", tags=["customers"])
+merge_router = APIRouter(prefix="/customer-merges", tags=["customers"])
 
 
 @router.post("", response_model=CustomerOut, status_code=201)
@@ -80,3 +86,34 @@ async def reveal(
     async with uow() as u:
         value = await svc.reveal_pii(u, principal, customer_id, field=body.field)
     return RevealOut(field=body.field, value=value)
+
+
+@router.post("/{customer_id}/merge", response_model=MergeOut, status_code=201)
+async def merge(
+    customer_id: int, body: MergeRequest, principal: CurrentPrincipal, uow: UowFactory
+) -> MergeOut:
+    """Fold customer `merge_id` into this one; undo with POST /customer-merges/{id}/undo."""
+    async with uow() as u:
+        record = await merges.merge_customers(
+            u, principal, survivor_id=customer_id, merged_id=body.merge_id, reason=body.reason
+        )
+        return MergeOut.model_validate(record, from_attributes=True)
+
+
+@merge_router.post("/{merge_id}/undo", response_model=MergeOut)
+async def undo(merge_id: int, principal: CurrentPrincipal, uow: UowFactory) -> MergeOut:
+    async with uow() as u:
+        return MergeOut.model_validate(await merges.undo_merge(u, principal, merge_id), from_attributes=True)
+
+
+@router.get("/{customer_id}/timeline", response_model=list[TimelineEntry])
+async def timeline(
+    customer_id: int,
+    principal: CurrentPrincipal,
+    uow: UowFactory,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[TimelineEntry]:
+    async with uow(write=False) as u:
+        await svc.get_customer(u, principal, customer_id)
+        found = await q.customer_timeline(u, principal, customer_id, limit=limit)
+        return [TimelineEntry(**MessageOut.of(m).model_dump(), ticket_id=m.ticket_id) for m in found]

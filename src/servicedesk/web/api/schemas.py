@@ -196,6 +196,7 @@ class CustomerOut(BaseModel):
     tags: list[str]
     identities: list[IdentityOut]
     advisor_id: int | None
+    merged_into_id: int | None
     created_at: datetime
 
     @classmethod
@@ -212,8 +213,27 @@ class CustomerOut(BaseModel):
                 )
                 for i in c.identities
             ],
-            created_at=c.created_at,
+            created_at=c.created_at, merged_into_id=c.merged_into_id,
         )  # fmt: skip
+
+
+class MergeRequest(Input):
+    merge_id: int = Field(description="the customer folded into this one")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class MergeOut(BaseModel):
+    id: int
+    survivor_id: int
+    merged_id: int
+    reason: str
+    moved: dict[str, Any]
+    merged_at: datetime
+    undone_at: datetime | None
+
+
+class TimelineEntry(MessageOut):
+    ticket_id: int | None
 
 
 class RevealRequest(Input):
