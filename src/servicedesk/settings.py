@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     smtp_relay_username: str | None = None
     smtp_relay_password: str | None = None
     smtp_relay_starttls: bool = False
+    sms_provider: Literal["log", "none"] = Field(
+        default="log", description="'log' writes texts (verification codes) to the server log"
+    )
     run_dispatcher: bool = Field(
         default=True, description="deliver the outbox inside the web process (one-process default)"
     )

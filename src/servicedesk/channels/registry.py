@@ -7,6 +7,7 @@ to admins, rather than silently kept or dropped.
 from __future__ import annotations
 
 from servicedesk.channels.email.transport import SmtpTransport
+from servicedesk.channels.sms.transport import LogSmsTransport
 from servicedesk.domain.catalog import Channel
 from servicedesk.jobs.outbox import Transport
 from servicedesk.settings import Settings
@@ -14,6 +15,8 @@ from servicedesk.settings import Settings
 
 def transports(settings: Settings) -> dict[Channel, Transport]:
     found: dict[Channel, Transport] = {}
+    if settings.sms_provider == "log":
+        found[Channel.PHONE] = LogSmsTransport()
     if settings.smtp_relay_host:
         found[Channel.EMAIL] = SmtpTransport(settings)
     return found

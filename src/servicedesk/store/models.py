@@ -176,6 +176,20 @@ class CustomerMerge(Base):
     undone_at: Mapped[datetime | None]
 
 
+class PhoneVerification(Base):
+    """A one-time code sent to a phone number (R-IN-3); only its salted hash is kept."""
+
+    __tablename__ = "phone_verifications"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    code_hash: Mapped[str] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    verified_at: Mapped[datetime | None]
+
+
 class CustomerTag(Base):
     __tablename__ = "customer_tags"
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)

@@ -8,3 +8,4 @@ router = APIRouter(prefix="/api/v1")
 for module in (auth, tickets, customers, staff, admin):
     router.include_router(module.router)
 router.include_router(customers.merge_router)
+router.include_router(customers.verification_router)

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from servicedesk.domain.pii import mask_phone
 from servicedesk.services import customers as svc
-from servicedesk.services import merges
+from servicedesk.services import merges, verification
 from servicedesk.services import ticket_queries as q
 from servicedesk.web.api.schemas import (
     CustomerCreate,
@@ -21,11 +22,16 @@ from servicedesk.web.api.schemas import (
     TicketList,
     TicketOut,
     TimelineEntry,
+    VerificationConfirm,
+    VerificationOut,
+    VerificationResult,
+    VerificationStart,
 )
 from servicedesk.web.deps import CurrentPrincipal, UowFactory
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 merge_router = APIRouter(prefix="/customer-merges", tags=["customers"])
+verification_router = APIRouter(prefix="/phone-verifications", tags=["customers"])
 
 
 @router.post("", response_model=CustomerOut, status_code=201)
@@ -117,3 +123,27 @@ async def timeline(
         await svc.get_customer(u, principal, customer_id)
         found = await q.customer_timeline(u, principal, customer_id, limit=limit)
         return [TimelineEntry(**MessageOut.of(m).model_dump(), ticket_id=m.ticket_id) for m in found]
+
+
+@router.post("/{customer_id}/phone-verifications", response_model=VerificationOut, status_code=202)
+async def start_verification(
+    customer_id: int, body: VerificationStart, principal: CurrentPrincipal, uow: UowFactory
+) -> VerificationOut:
+    """Text a one-time code to `phone`; confirm with POST /phone-verifications/{id}/confirm."""
+    async with uow() as u:
+        row = await verification.start(u, principal, customer_id, phone=body.phone)
+    return VerificationOut(
+        id=row.id, customer_id=row.customer_id, phone=mask_phone(row.phone), expires_at=row.expires_at
+    )
+
+
+@verification_router.post("/{verification_id}/confirm", response_model=VerificationResult)
+async def confirm_verification(
+    verification_id: int, body: VerificationConfirm, principal: CurrentPrincipal, uow: UowFactory
+) -> VerificationResult:
+    async with uow() as u:
+        done = await verification.confirm(u, principal, verification_id, code=body.code)
+    return VerificationResult(
+        customer_id=done.customer_id, phone=mask_phone(done.phone), verified=True,
+        merge_candidate_id=done.merge_candidate_id,
+    )  # fmt: skip

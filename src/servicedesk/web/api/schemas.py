@@ -236,6 +236,28 @@ class TimelineEntry(MessageOut):
     ticket_id: int | None
 
 
+class VerificationStart(Input):
+    phone: Annotated[str, StringConstraints(max_length=32)]
+
+
+class VerificationOut(BaseModel):
+    id: int
+    customer_id: int
+    phone: str  # masked
+    expires_at: datetime
+
+
+class VerificationConfirm(Input):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=8)]
+
+
+class VerificationResult(BaseModel):
+    customer_id: int
+    phone: str  # masked
+    verified: bool
+    merge_candidate_id: int | None
+
+
 class RevealRequest(Input):
     field: Literal["phone", "id_number"]
 

@@ -1,0 +1,1 @@
+"""Text messages (verification codes, notifications) through a provider interface."""
