@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         default_factory=list, description="EncodingAESKey for safe mode: current first, then the previous"
     )
     wechat_app_id: str | None = None
+    social_webhook_secrets: dict[str, str] = Field(
+        default_factory=dict,
+        description='HMAC secret per social platform, e.g. {"weibo": "…", "douyin": "…"}; none: 404',
+    )
     mail_domain: str = Field(default="servicedesk.local", description="domain of the Message-IDs we issue")
     mail_from_address: str = "support@servicedesk.local"
     mail_from_name: str = "客服中心"

@@ -3,7 +3,8 @@ the vendor's own format in, precise errors out."""
 
 from fastapi import APIRouter
 
-from servicedesk.web.channels import wechat
+from servicedesk.web.channels import social, wechat
 
 router = APIRouter(prefix="/channels", include_in_schema=False)
 router.include_router(wechat.router)
+router.include_router(social.router)
