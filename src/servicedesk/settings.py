@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         default_factory=list, description="EncodingAESKey for safe mode: current first, then the previous"
     )
     wechat_app_id: str | None = None
+    webchat_welcome: str = Field(
+        default="您好，欢迎咨询！请问有什么可以帮您？客服在线时间为每天 08:00–22:00。",
+        description="the standard welcome the chat widget shows (R-IN-4)",
+    )
     social_webhook_secrets: dict[str, str] = Field(
         default_factory=dict,
         description='HMAC secret per social platform, e.g. {"weibo": "…", "douyin": "…"}; none: 404',

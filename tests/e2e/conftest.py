@@ -42,6 +42,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 T = TypeVar("T")
+SUPERVISOR = "zhoumin@example.cn"
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,15 @@ async def seed(url: str) -> Seeded:
                 uow, None, email="zhangmin@example.cn", name="张敏", role=Role.AGENT,
                 password=PASSWORD, team_ids=(team.id,), commit=False,
             )  # fmt: skip
+            await create_user(
+                uow,
+                None,
+                email=SUPERVISOR,
+                name="周敏",
+                role=Role.SUPERVISOR,
+                password=PASSWORD,
+                commit=False,
+            )
             login = await create_user(
                 uow, None, email="linna@example.cn", name="林娜", role=Role.CUSTOMER,
                 password=PASSWORD, commit=False,
@@ -152,7 +162,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app = create_app(Settings(database_url=url, environment="test", smtp_listen_port=None))
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on")
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="auto", lifespan="on")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from servicedesk.channels.email.transport import SmtpTransport
 from servicedesk.channels.sms.transport import LogSmsTransport
+from servicedesk.channels.webchat.hub import ChatHub
+from servicedesk.channels.webchat.transport import WebChatTransport
 from servicedesk.domain.catalog import Channel
 from servicedesk.jobs.outbox import Transport
 from servicedesk.settings import Settings
 
 
-def transports(settings: Settings) -> dict[Channel, Transport]:
+def transports(settings: Settings, *, chat_hub: ChatHub | None = None) -> dict[Channel, Transport]:
     found: dict[Channel, Transport] = {}
+    if chat_hub is not None:
+        found[Channel.WEB_CHAT] = WebChatTransport(chat_hub)
     if settings.sms_provider == "log":
         found[Channel.PHONE] = LogSmsTransport()
     if settings.smtp_relay_host:

@@ -168,5 +168,14 @@ class Dispatcher:
                 log.exception("outbox dispatcher %s: run failed", self.worker_id)
                 result = RunResult()
             if result.sent + result.retried + result.dead == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=idle_s)
+                await self._idle(stop, idle_s)
+
+    async def _idle(self, stop: asyncio.Event, idle_s: float) -> None:
+        """Until new work is committed in this process, `stop` is set, or `idle_s` passes."""
+        ready = self.db.outbox_ready
+        waiters = [asyncio.ensure_future(ready.wait()), asyncio.ensure_future(stop.wait())]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait(waiters, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+        ready.clear()

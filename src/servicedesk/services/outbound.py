@@ -1,8 +1,8 @@
-"""Answer the customer where they wrote: a public reply on an email or WeChat case is queued in
-the outbox, in the same transaction as the reply itself.
+"""Answer the customer where they wrote: a public reply on an email, WeChat or web-chat case is
+queued in the outbox, in the same transaction as the reply itself.
 
-Cases opened in the help center, the API or web chat are read where they live, so nothing is
-queued for them here. The transport turns `metadata` into the channel's own threading (email:
+Cases opened in the help center or the API are read where they live, so nothing is queued for
+them here. The transport turns `metadata` into the channel's own threading (email:
 a signed Message-ID made from ticket and message ids, stable across retries).
 """
 
@@ -16,7 +16,7 @@ from servicedesk.services.outbox import enqueue
 from servicedesk.store.models import CustomerIdentity, Message, Ticket
 from servicedesk.store.uow import UnitOfWork
 
-ANSWERED_ON_CHANNEL = frozenset({Channel.EMAIL, Channel.WECHAT})
+ANSWERED_ON_CHANNEL = frozenset({Channel.EMAIL, Channel.WECHAT, Channel.WEB_CHAT})
 
 
 async def _recipient(uow: UnitOfWork, ticket: Ticket) -> str | None:

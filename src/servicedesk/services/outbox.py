@@ -80,6 +80,7 @@ async def enqueue(
         next_attempt_at=now, created_at=now,
     )  # fmt: skip
     uow.session.add(row)
+    uow.wake_outbox_after_commit()
     return row
 
 

@@ -74,6 +74,9 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.clock = clock
         self.writer: asyncio.Lock | None = asyncio.Lock() if settings.is_sqlite else None
+        # Set after a commit that queued outbound messages: an in-process dispatcher delivers
+        # at once instead of at its next poll (live chat cannot wait a second).
+        self.outbox_ready = asyncio.Event()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

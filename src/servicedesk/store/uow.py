@@ -89,6 +89,12 @@ class UnitOfWork:
         for hook in hooks:
             await hook()
 
+    def wake_outbox_after_commit(self) -> None:
+        async def wake() -> None:
+            self._db.outbox_ready.set()
+
+        self.after_commit(wake)
+
     def after_commit(self, hook: AfterCommit) -> None:
         self._after_commit.append(hook)
 

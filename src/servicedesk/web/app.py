@@ -17,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from servicedesk import __version__
 from servicedesk.channels.email.server import start_mail_listener
 from servicedesk.channels.registry import transports
+from servicedesk.channels.webchat.hub import ChatHub
 from servicedesk.jobs.outbox import Dispatcher
 from servicedesk.services.auth import PrincipalCache
 from servicedesk.settings import Settings, get_settings
@@ -35,7 +36,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         stop = asyncio.Event()
         worker = None
         if settings.run_dispatcher:
-            dispatcher = Dispatcher(database, transports(settings), worker_id=f"web-{os.getpid()}")
+            delivery = transports(settings, chat_hub=app.state.chat_hub)
+            dispatcher = Dispatcher(database, delivery, worker_id=f"web-{os.getpid()}")
             worker = asyncio.create_task(dispatcher.run_forever(stop))
         mail = None
         if settings.smtp_listen_port:
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.settings = settings
     app.state.db = database
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
+    app.state.chat_hub = ChatHub()
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

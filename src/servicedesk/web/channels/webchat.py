@@ -1,0 +1,135 @@
+"""The web-chat WebSocket: the widget's one connection.
+
+Frames are JSON. From the server: `hello` (the visitor id to keep, the welcome text),
+`history` (the visitor's current case), `ack` (a message was stored), `message` (an agent
+replied), `error` (a frame was refused; the connection stays). From the widget: `message`
+with a client id (a frame sent twice is stored once), `typing`, `read`.
+
+A visitor is known by the random id the widget keeps in local storage; whoever holds it can
+read that chat, as with any anonymous chat widget. Reconnecting with it resumes the history.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from servicedesk.channels.message import InboundMessage
+from servicedesk.channels.webchat.hub import ChatHub
+from servicedesk.domain.catalog import Channel, MessageKind
+from servicedesk.domain.errors import DomainError
+from servicedesk.services.intake import receive
+from servicedesk.settings import Settings
+from servicedesk.store.db import Database
+from servicedesk.store.models import CustomerIdentity, Message, Ticket
+from servicedesk.store.uow import UnitOfWork
+
+router = APIRouter(prefix="/webchat")
+VISITOR = re.compile(r"[A-Za-z0-9_-]{16,64}")
+CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+MAX_FRAME = 16 * 1024
+MAX_BODY = 5000
+
+
+async def _history(db: Database, visitor: str, limit: int = 50) -> list[dict[str, Any]]:
+    async with UnitOfWork(db, write=False) as uow:
+        ticket_id = await uow.session.scalar(
+            select(Ticket.id)
+            .join(CustomerIdentity, CustomerIdentity.customer_id == Ticket.customer_id)
+            .where(CustomerIdentity.channel == Channel.WEB_CHAT, CustomerIdentity.external_id == visitor)
+            .where(Ticket.channel == Channel.WEB_CHAT)
+            .order_by(Ticket.updated_at.desc())
+            .limit(1)
+        )
+        if ticket_id is None:
+            return []
+        rows = await uow.session.scalars(
+            select(Message)
+            .where(Message.ticket_id == ticket_id, Message.kind != MessageKind.NOTE)
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(limit)
+        )
+        return [_frame(m) for m in reversed(list(rows))]
+
+
+def _frame(m: Message) -> dict[str, Any]:
+    who = "visitor" if m.kind is MessageKind.INBOUND else "agent"
+    return {"type": "message", "from": who, "body": m.body, "id": str(m.id), "at": m.created_at.isoformat()}
+
+
+def _refusal(reason: str, client_id: str | None = None) -> dict[str, Any]:
+    return {"type": "error", "message": reason, "id": client_id}
+
+
+async def _on_frame(raw: str, *, visitor: str, db: Database) -> dict[str, Any] | None:
+    if len(raw) > MAX_FRAME:
+        return _refusal(f"frame larger than {MAX_FRAME} bytes")
+    try:
+        frame = json.loads(raw)
+    except json.JSONDecodeError as error:
+        return _refusal(f"not JSON: {error.msg} at column {error.colno}")
+    if not isinstance(frame, dict):
+        return _refusal("a frame is a JSON object")
+    kind, client_id = frame.get("type"), frame.get("id")
+    if kind in ("typing", "read"):
+        return None
+    if kind != "message":
+        return _refusal(f"unknown frame type {kind!r}")
+    body = frame.get("body")
+    if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):
+        return _refusal("a message needs an id of 1-64 letters, digits or _.:-")
+    if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
+        return _refusal(f"a message needs a body of 1-{MAX_BODY} characters", client_id)
+    inbound = InboundMessage(
+        channel=Channel.WEB_CHAT, sender=visitor, sender_name=f"网页访客 {visitor[:6]}", body=body,
+        received_at=db.clock(), message_id=f"{visitor}:{client_id}",
+    )  # fmt: skip
+    try:
+        async with UnitOfWork(db) as uow:
+            result = await receive(uow, inbound)
+    except DomainError as error:
+        return _refusal(error.message, client_id)
+    return {"type": "ack", "id": client_id, "ticket_id": result.ticket_id, "duplicate": result.duplicate}
+
+
+DEMO_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>在线客服演示 · chat demo</title></head>
+<body><h1>演示商店</h1><p>这是一个普通的网页，只嵌入了一行脚本：</p>
+<pre>&lt;script src="{origin}/static/widget.js" defer&gt;&lt;/script&gt;</pre>
+<script src="/static/widget.js" defer></script></body></html>"""
+
+
+@router.get("/demo", response_class=HTMLResponse)
+async def demo(request: Request) -> str:
+    """A plain page with nothing but the embed snippet: what a customer's site does."""
+    return DEMO_PAGE.replace("{origin}", html.escape(str(request.base_url).rstrip("/")))
+
+
+@router.websocket("/ws")
+async def chat(websocket: WebSocket, visitor: str | None = None) -> None:
+    settings: Settings = websocket.app.state.settings
+    db: Database = websocket.app.state.db
+    hub: ChatHub = websocket.app.state.chat_hub
+    await websocket.accept()
+    if not visitor or not VISITOR.fullmatch(visitor):
+        visitor = secrets.token_urlsafe(16)
+    send = websocket.send_json
+    hub.connect(visitor, send)
+    try:
+        await send({"type": "hello", "visitor": visitor, "welcome": settings.webchat_welcome})
+        await send({"type": "history", "messages": await _history(db, visitor)})
+        while True:
+            answer = await _on_frame(await websocket.receive_text(), visitor=visitor, db=db)
+            if answer is not None:
+                await send(answer)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.disconnect(visitor, send)
