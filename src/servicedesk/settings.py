@@ -6,11 +6,14 @@ Nothing else in the code reads the environment, so tests build their own Setting
 from __future__ import annotations
 
 import secrets
+from datetime import time
 from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from servicedesk.domain.service_hours import ServiceHours
 
 DEV_SECRET = "dev-only-insecure-secret"  # noqa: S105 - refused outside development below
 
@@ -41,6 +44,8 @@ class Settings(BaseSettings):
         default_factory=list, description="EncodingAESKey for safe mode: current first, then the previous"
     )
     wechat_app_id: str | None = None
+    service_opens: time = Field(default=time(8, 0), description="staffed channels open (R-IN-5)")
+    service_closes: time = Field(default=time(22, 0), description="and close, in default_time_zone")
     webchat_welcome: str = Field(
         default="您好，欢迎咨询！请问有什么可以帮您？客服在线时间为每天 08:00–22:00。",
         description="the standard welcome the chat widget shows (R-IN-4)",
@@ -49,6 +54,7 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='HMAC secret per social platform, e.g. {"weibo": "…", "douyin": "…"}; none: 404',
     )
+    voice_webhook_secret: str | None = Field(default=None, description="HMAC secret of the telephony webhook")
     mail_domain: str = Field(default="servicedesk.local", description="domain of the Message-IDs we issue")
     mail_from_address: str = "support@servicedesk.local"
     mail_from_name: str = "客服中心"
@@ -72,6 +78,10 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("SERVICEDESK_SECRET_KEY must be set in production")
         return self
+
+    @property
+    def service_hours(self) -> ServiceHours:
+        return ServiceHours(self.service_opens, self.service_closes, self.default_time_zone)
 
     @property
     def is_sqlite(self) -> bool:

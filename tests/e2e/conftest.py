@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -159,7 +160,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
     upgrade(url)
     seeded = run_in_own_loop(lambda: seed(url))
-    app = create_app(Settings(database_url=url, environment="test", smtp_listen_port=None))
+    # Around the clock (opens == closes): what the browser sees must not depend on the hour.
+    settings = Settings(
+        database_url=url, environment="test", smtp_listen_port=None,
+        service_opens=dtime(0, 0), service_closes=dtime(0, 0),
+    )  # fmt: skip
+    app = create_app(settings)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="auto", lifespan="on")

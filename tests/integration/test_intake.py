@@ -111,3 +111,14 @@ async def test_automatic_mail_and_events_open_no_case(db: Database) -> None:
     assert followed.customer_id is not None
     assert (await _count(db, Ticket), await _count(db, Message)) == (0, 0)
     assert await _count(db, Customer) == 1  # the follower is known from now on; the auto-reply left no trace
+
+
+async def test_event_details_reach_the_audit_log_with_numbers_masked(db: Database) -> None:
+    from servicedesk.store.models import Event
+
+    call = InboundMessage(channel=Channel.PHONE, sender="13812345678", body="", received_at=NOW, kind=InboundKind.EVENT,
+                          metadata={"event": "call.started", "caller": "13812345678"})  # fmt: skip
+    await _receive(db, call)
+    async with UnitOfWork(db, write=False) as uow:
+        logged = await uow.session.scalar(select(Event.after).where(Event.action == "channel.event"))
+    assert logged is not None and logged["caller"] == "138****5678"

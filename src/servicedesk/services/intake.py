@@ -23,7 +23,7 @@ from servicedesk.channels.message import InboundKind, InboundMessage
 from servicedesk.domain.catalog import Channel, MessageKind
 from servicedesk.domain.errors import Conflict
 from servicedesk.domain.lifecycle import TicketStatus
-from servicedesk.domain.pii import normalize_mobile
+from servicedesk.domain.pii import mask_text, normalize_mobile
 from servicedesk.services.customers import create_customer
 from servicedesk.services.tickets import apply_status, latest_conversation_id, open_case
 from servicedesk.store.models import Customer, CustomerIdentity, Message, Ticket
@@ -160,9 +160,10 @@ async def _receive_once(uow: UnitOfWork, inbound: InboundMessage, thread_hint: i
                       message_id=stored.id, duplicate=True)  # fmt: skip
     customer = await resolve_customer(uow, inbound.channel, inbound.sender, inbound.sender_name)
     if inbound.kind is InboundKind.EVENT:
+        details = {k: mask_text(v) for k, v in inbound.metadata.items()}  # no whole numbers in the audit log
         uow.record(
             None, "channel.event", subject_type="customer", subject_id=customer.id,
-            after={"channel": inbound.channel.value, **dict(inbound.metadata)},
+            after={"channel": inbound.channel.value, **details},
         )  # fmt: skip
         await uow.commit()
         return Intake(customer_id=customer.id, ignored="event")

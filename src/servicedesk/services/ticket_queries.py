@@ -63,6 +63,7 @@ class TicketFilter:
     customer_id: int | None = None
     tag: str | None = None
     q: str | None = None
+    text: str | None = None  # words in the conversation itself (messages, call transcripts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,15 @@ def _search_clause(q: str, dialect: str) -> ColumnElement[bool]:
     return or_(contains(Ticket.subject, q, dialect=dialect), Ticket.customer_id.in_(customers))
 
 
+def _conversation_clause(principal: Principal, text: str, dialect: str) -> ColumnElement[bool]:
+    """Tickets whose messages contain `text`; customers never match on internal notes. Kept
+    apart from `q`, which must stay fast: this one reads message bodies."""
+    said = select(Message.ticket_id).where(contains(Message.body, text, dialect=dialect))
+    if principal.role is Role.CUSTOMER:
+        said = said.where(Message.kind != MessageKind.NOTE)
+    return Ticket.id.in_(said)
+
+
 def _view_clause(principal: Principal, view: View) -> ColumnElement[bool]:
     active = Ticket.status.in_(ACTIVE)
     match view:
@@ -132,6 +142,8 @@ def _filter_clauses(principal: Principal, f: TicketFilter, dialect: str) -> list
         clauses.append(Ticket.id.in_(tagged))
     if f.q and f.q.strip():
         clauses.append(_search_clause(f.q, dialect))
+    if f.text and f.text.strip():
+        clauses.append(_conversation_clause(principal, f.text.strip(), dialect))
     return clauses
 
 

@@ -27,6 +27,7 @@ from servicedesk.web.api.schemas import (
 from servicedesk.web.deps import CurrentPrincipal, UowFactory
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
+TEXT_HELP = "words said in the conversation (messages, call transcripts); slower than q"
 
 
 async def _detail(uow: UowFactory, principal: CurrentPrincipal, ticket_id: int) -> Response:
@@ -67,6 +68,10 @@ async def list_tickets(
     customer_id: int | None = None,
     tag: Annotated[str | None, Query(max_length=64)] = None,
     q_: Annotated[str | None, Query(alias="q", max_length=200)] = None,
+    text: Annotated[
+        str | None,
+        Query(max_length=200, description="words said in the conversation (messages, call transcripts)"),
+    ] = None,
     sort: q.SortKey = q.SortKey.UPDATED_DESC,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -74,7 +79,7 @@ async def list_tickets(
     filters = q.TicketFilter(
         view=view, status=status or (), type=type, priority=priority, channel=channel,
         team_id=team_id, assignee_id=assignee_id, unassigned=unassigned,
-        customer_id=customer_id, tag=tag, q=q_,
+        customer_id=customer_id, tag=tag, q=q_, text=text,
     )  # fmt: skip
     async with uow(write=False) as u:
         page = await q.list_tickets(u, principal, filters=filters, sort=sort, cursor=cursor, limit=limit)

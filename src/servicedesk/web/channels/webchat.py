@@ -15,6 +15,7 @@ import html
 import json
 import re
 import secrets
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
@@ -25,6 +26,7 @@ from servicedesk.channels.message import InboundMessage
 from servicedesk.channels.webchat.hub import ChatHub
 from servicedesk.domain.catalog import Channel, MessageKind
 from servicedesk.domain.errors import DomainError
+from servicedesk.domain.service_hours import ServiceHours
 from servicedesk.services.intake import receive
 from servicedesk.settings import Settings
 from servicedesk.store.db import Database
@@ -68,25 +70,37 @@ def _refusal(reason: str, client_id: str | None = None) -> dict[str, Any]:
     return {"type": "error", "message": reason, "id": client_id}
 
 
-async def _on_frame(raw: str, *, visitor: str, db: Database) -> dict[str, Any] | None:
+def closed_notice(hours: ServiceHours, now: datetime, ticket_id: int | None) -> dict[str, Any] | None:
+    """Outside service hours the visitor is told when a person will answer (R-IN-5)."""
+    if hours.is_open(now):
+        return None
+    opening = hours.next_opening(now)
+    body = (
+        f"现在是非服务时间（每天 {hours.describe()}）。您的留言已记录为工单 #{ticket_id}，"
+        f"客服将在 {opening:%m月%d日 %H:%M} 上线后尽快回复您。"
+    )
+    return {"type": "notice", "body": body, "opens_at": opening.isoformat()}
+
+
+async def _on_frame(raw: str, *, visitor: str, db: Database, hours: ServiceHours) -> list[dict[str, Any]]:
     if len(raw) > MAX_FRAME:
-        return _refusal(f"frame larger than {MAX_FRAME} bytes")
+        return [_refusal(f"frame larger than {MAX_FRAME} bytes")]
     try:
         frame = json.loads(raw)
     except json.JSONDecodeError as error:
-        return _refusal(f"not JSON: {error.msg} at column {error.colno}")
+        return [_refusal(f"not JSON: {error.msg} at column {error.colno}")]
     if not isinstance(frame, dict):
-        return _refusal("a frame is a JSON object")
+        return [_refusal("a frame is a JSON object")]
     kind, client_id = frame.get("type"), frame.get("id")
     if kind in ("typing", "read"):
-        return None
+        return []
     if kind != "message":
-        return _refusal(f"unknown frame type {kind!r}")
+        return [_refusal(f"unknown frame type {kind!r}")]
     body = frame.get("body")
     if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):
-        return _refusal("a message needs an id of 1-64 letters, digits or _.:-")
+        return [_refusal("a message needs an id of 1-64 letters, digits or _.:-")]
     if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
-        return _refusal(f"a message needs a body of 1-{MAX_BODY} characters", client_id)
+        return [_refusal(f"a message needs a body of 1-{MAX_BODY} characters", client_id)]
     inbound = InboundMessage(
         channel=Channel.WEB_CHAT, sender=visitor, sender_name=f"网页访客 {visitor[:6]}", body=body,
         received_at=db.clock(), message_id=f"{visitor}:{client_id}",
@@ -95,8 +109,10 @@ async def _on_frame(raw: str, *, visitor: str, db: Database) -> dict[str, Any] |
         async with UnitOfWork(db) as uow:
             result = await receive(uow, inbound)
     except DomainError as error:
-        return _refusal(error.message, client_id)
-    return {"type": "ack", "id": client_id, "ticket_id": result.ticket_id, "duplicate": result.duplicate}
+        return [_refusal(error.message, client_id)]
+    ack = {"type": "ack", "id": client_id, "ticket_id": result.ticket_id, "duplicate": result.duplicate}
+    notice = None if result.duplicate else closed_notice(hours, db.clock(), result.ticket_id)
+    return [ack] if notice is None else [ack, notice]
 
 
 DEMO_PAGE = """<!doctype html>
@@ -126,8 +142,8 @@ async def chat(websocket: WebSocket, visitor: str | None = None) -> None:
         await send({"type": "hello", "visitor": visitor, "welcome": settings.webchat_welcome})
         await send({"type": "history", "messages": await _history(db, visitor)})
         while True:
-            answer = await _on_frame(await websocket.receive_text(), visitor=visitor, db=db)
-            if answer is not None:
+            raw = await websocket.receive_text()
+            for answer in await _on_frame(raw, visitor=visitor, db=db, hours=settings.service_hours):
                 await send(answer)
     except WebSocketDisconnect:
         pass

@@ -57,6 +57,8 @@
         frame.messages.forEach(function (m) { show(m.from, m.body, "s" + m.id); });
       } else if (frame.type === "message") {
         show(frame.from, frame.body, frame.id ? "s" + frame.id : null);
+      } else if (frame.type === "notice") {
+        show("agent", frame.body);
       } else if (frame.type === "error") {
         show("agent", "（发送失败：" + frame.message + "）");
       }
