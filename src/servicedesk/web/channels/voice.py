@@ -10,43 +10,26 @@ call id) on the customer its number belongs to.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
-from servicedesk.channels.social.errors import BadSocialSignature
-from servicedesk.channels.social.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 from servicedesk.channels.voice import CallPayloadError, parse_call_event
 from servicedesk.domain.errors import ValidationFailed
 from servicedesk.services.intake import receive
 from servicedesk.settings import Settings
 from servicedesk.store.db import Database
+from servicedesk.web.channels.signed import signed_json
 from servicedesk.web.deps import UowFactory, get_db, get_settings
 
 router = APIRouter(prefix="/voice")
-MAX_BODY_BYTES = 64 * 1024
 
 
 def _secret(settings: Settings) -> str:
-    secret: str | None = getattr(settings, "voice_webhook_secret", None)
+    secret = settings.voice_webhook_secret
     if not secret:
         raise HTTPException(404, "the voice channel is not configured (SERVICEDESK_VOICE_WEBHOOK_SECRET)")
     return secret
-
-
-def _decode(body: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(body)
-    except json.JSONDecodeError as error:
-        raise HTTPException(
-            400, f"malformed JSON: {error.msg} (line {error.lineno} column {error.colno})"
-        ) from error
-    except (UnicodeDecodeError, RecursionError) as error:
-        raise HTTPException(400, f"malformed JSON: {type(error).__name__}") from error
-    if not isinstance(payload, dict):
-        raise HTTPException(400, f"malformed JSON: expected an object, got {type(payload).__name__}")
-    return payload
 
 
 @router.post("/calls")
@@ -57,23 +40,7 @@ async def deliver(
     uow: UowFactory,
 ) -> dict[str, Any]:
     secret = _secret(settings)
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HTTPException(413, f"payload larger than {MAX_BODY_BYTES} bytes")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise HTTPException(413, f"payload larger than {MAX_BODY_BYTES} bytes")
-    try:
-        verify_signature(
-            secret,
-            body,
-            request.headers.get(SIGNATURE_HEADER),
-            timestamp_header=request.headers.get(TIMESTAMP_HEADER),
-            now=db.clock(),
-        )
-    except BadSocialSignature as error:
-        raise HTTPException(403, f"refused: {error.reason}") from error
-    payload = _decode(body)
+    payload = await signed_json(request, secret=secret, now=db.clock())
     try:
         inbound = parse_call_event(payload, received_at=db.clock())
     except CallPayloadError as error:

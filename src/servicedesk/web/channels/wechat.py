@@ -25,6 +25,7 @@ from servicedesk.channels.wechat.xml import MAX_XML_BYTES
 from servicedesk.services.intake import receive
 from servicedesk.settings import Settings
 from servicedesk.store.db import Database
+from servicedesk.web.channels.signed import capped_body
 from servicedesk.web.deps import UowFactory, get_db, get_settings
 
 router = APIRouter(prefix="/wechat")
@@ -72,12 +73,7 @@ async def deliver(
     encrypt_type: Annotated[str | None, Query(max_length=10)] = None,
     msg_signature: Annotated[str | None, Query(max_length=200)] = None,
 ) -> str:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_XML_BYTES:
-        raise HTTPException(413, f"message larger than {MAX_XML_BYTES} bytes")
-    body = await request.body()
-    if len(body) > MAX_XML_BYTES:
-        raise HTTPException(413, f"message larger than {MAX_XML_BYTES} bytes")
+    body = await capped_body(request, MAX_XML_BYTES)
     _verify(token, signature, timestamp, nonce, db)
     try:
         xml: str | bytes = body
