@@ -22,7 +22,7 @@ from servicedesk.channels.email.transport import SmtpTransport
 from servicedesk.domain.catalog import Channel
 from servicedesk.jobs.outbox import Dispatcher
 from servicedesk.store.db import Database
-from servicedesk.store.models import Customer, Message, Ticket
+from servicedesk.store.models import Customer, Message, Outbox, Ticket
 from servicedesk.store.uow import UnitOfWork
 from tests.conftest import World
 
@@ -135,3 +135,40 @@ async def test_a_reply_goes_out_by_smtp_and_the_answer_threads_back(
     assert [b.strip() for b in on_case][-1] == "收到，谢谢！"
     assert "把退款打给我" not in "".join(on_case)
     assert tickets == 2  # the forged answer opened its own case
+
+
+async def test_a_hard_bounce_marks_the_address_and_tells_the_agent(
+    db: Database, mail: Mail, client: httpx.AsyncClient, world: World
+) -> None:
+    await asyncio.to_thread(mail.send, (DATA / "gbk_plain.eml").read_bytes())
+    async with UnitOfWork(db, write=False) as uow:
+        ticket_id = await uow.session.scalar(select(Ticket.id))
+    assert ticket_id is not None
+    await client.post(f"/api/v1/tickets/{ticket_id}/messages", json={"body": "您好"}, headers=world.sue.auth)
+    relay = db.settings.model_copy(
+        update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": mail.capture_port}
+    )
+    await Dispatcher(db, {Channel.EMAIL: SmtpTransport(relay)}, worker_id="t").run_once()
+    [ours] = [parse_email(raw, received_at=db.clock()) for raw in mail.capture.received]
+    bounce = (
+        "From: MAILER-DAEMON@example.com.cn\r\nTo: support@support.example.com\r\nSubject: Undelivered Mail\r\n"
+        "Message-ID: <bounce-1@example.com.cn>\r\nAuto-Submitted: auto-replied\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\n无法投递\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com.cn\r\n\r\n"
+        "Final-Recipient: rfc822; wangxm@example.com.cn\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{ours.message_id}>\r\nSubject: x\r\n"
+        "--B--\r\n"
+    ).encode()
+    await asyncio.to_thread(mail.send, bounce, "")
+    detail = (await client.get(f"/api/v1/tickets/{ticket_id}", headers=world.sue.auth)).json()
+    assert detail["status"] == "open"  # not reopened, not answered
+    assert "无法投递（5.1.1）" in detail["messages"][-1]["body"]
+    assert detail["messages"][-1]["kind"] == "note"
+    again = await client.post(
+        f"/api/v1/tickets/{ticket_id}/messages", json={"body": "再试一次"}, headers=world.sue.auth
+    )
+    assert again.status_code == 201
+    async with UnitOfWork(db, write=False) as uow:
+        queued = await uow.session.scalar(select(func.count()).select_from(Outbox))
+    assert queued == 1  # the second reply is not sent to an address that bounced

@@ -23,6 +23,7 @@ async def _recipient(uow: UnitOfWork, ticket: Ticket) -> str | None:
     return await uow.session.scalar(
         select(CustomerIdentity.external_id)
         .where(CustomerIdentity.customer_id == ticket.customer_id, CustomerIdentity.channel == ticket.channel)
+        .where(CustomerIdentity.undeliverable_since.is_(None))
         .order_by(CustomerIdentity.verified.desc(), CustomerIdentity.id.desc())
         .limit(1)
     )

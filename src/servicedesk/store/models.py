@@ -206,6 +206,7 @@ class CustomerIdentity(Base):
     channel: Mapped[Channel]
     external_id: Mapped[str] = mapped_column(String(254))
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    undeliverable_since: Mapped[datetime | None]  # a hard bounce: nothing more is sent here
     created_at: Mapped[datetime]
 
 

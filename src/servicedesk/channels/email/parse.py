@@ -422,6 +422,7 @@ def _bounce(leaves: list[Message], fallbacks: Sequence[str]) -> dict[str, str]:
                 code = re.match(r"\s*([245])\.\d{1,3}\.\d{1,3}", status)
                 if code and code[1] in "45":
                     info["bounce"] = "hard" if code[1] == "5" else "soft"
+                    info["bounce_status"] = code[0].strip()
                 elif action in ("failed", "delayed"):
                     info["bounce"] = "hard" if action == "failed" else "soft"
                 else:

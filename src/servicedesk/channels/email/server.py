@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from servicedesk.channels.email.parse import EmailParseError, parse_email
 from servicedesk.channels.email.threading import ticket_id_from_refs
+from servicedesk.services.bounces import record_hard_bounce
 from servicedesk.services.intake import receive
 from servicedesk.settings import Settings
 from servicedesk.store.db import Database
@@ -37,6 +39,8 @@ class InboundMailHandler:
         except EmailParseError as error:
             return f"550 5.6.0 cannot read this message: {error}"
         hint = ticket_id_from_refs(inbound.thread_refs, secret=self.settings.secret_key)
+        if inbound.metadata.get("bounce") == "hard":
+            return await self._bounce(inbound.metadata, hint)
         try:
             async with UnitOfWork(self.db) as uow:
                 result = await receive(uow, inbound, thread_hint=hint)
@@ -46,6 +50,17 @@ class InboundMailHandler:
         log.info(
             "mail from %s: ticket %s%s", inbound.sender, result.ticket_id, " (duplicate)" * result.duplicate
         )
+        return "250 2.0.0 OK"
+
+    async def _bounce(self, meta: Mapping[str, str], hint: int | None) -> str:
+        returned = meta.get("bounced_message_id")
+        ticket_id = ticket_id_from_refs([returned], secret=self.settings.secret_key) if returned else hint
+        address = meta.get("bounced_recipient", "")
+        if ticket_id is not None and address:
+            async with UnitOfWork(self.db) as uow:
+                await record_hard_bounce(
+                    uow, ticket_id=ticket_id, address=address, status=meta.get("bounce_status", "5.x.x")
+                )
         return "250 2.0.0 OK"
 
 
