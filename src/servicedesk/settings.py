@@ -44,6 +44,8 @@ class Settings(BaseSettings):
         default_factory=list, description="EncodingAESKey for safe mode: current first, then the previous"
     )
     wechat_app_id: str | None = None
+    wechat_app_secret: str | None = Field(default=None, description="for replies (customer-service messages)")
+    wechat_api_base: str = "https://api.weixin.qq.com"
     service_opens: time = Field(default=time(8, 0), description="staffed channels open (R-IN-5)")
     service_closes: time = Field(default=time(22, 0), description="and close, in default_time_zone")
     webchat_welcome: str = Field(
