@@ -4,7 +4,9 @@ agent answers through the API, the answer appears live; reconnecting resumes the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import threading
 import time
 from typing import Any
 
@@ -96,3 +98,64 @@ def test_a_visitor_chats_from_a_plain_html_page(live_server: LiveServer, chromiu
             f"/api/v1/tickets/{found[0]['id']}/messages", json={"body": "已为您催促快递公司。"}, headers=auth
         )
     expect(page.locator(".servicedesk-agent").last).to_have_text("已为您催促快递公司。", timeout=5000)
+
+
+class Visitor:
+    """A chat visitor on a real WebSocket, in its own thread and event loop, beside the browser."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.replace("http://", "ws://") + "/channels/webchat/ws"
+        self.frames: list[dict[str, Any]] = []
+        self.outbox: list[str] = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    async def _run(self) -> None:
+        async with websockets.connect(self.url) as ws:
+            deadline = time.monotonic() + 20
+            while not self.done.is_set() and time.monotonic() < deadline:
+                while self.outbox:
+                    await ws.send(self.outbox.pop(0))
+                with contextlib.suppress(TimeoutError):
+                    self.frames.append(json.loads(await asyncio.wait_for(ws.recv(), timeout=0.1)))
+
+    def say(self, client_id: str, body: str) -> None:
+        self.outbox.append(json.dumps({"type": "message", "id": client_id, "body": body}))
+
+    def wait_for(self, check: Any, seconds: float = 5) -> dict[str, Any]:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for frame in self.frames:
+                if check(frame):
+                    return frame
+            time.sleep(0.05)
+        raise AssertionError(f"no such frame in {self.frames}")
+
+
+@pytest.mark.browser
+def test_an_agent_answers_live_chats_side_by_side(live_server: LiveServer, chromium: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = chromium.new_context(locale="zh-CN").new_page()
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("邮箱").fill(SUPERVISOR)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server.url}/agent/chats")
+    expect(page.get_by_role("heading", name="实时会话")).to_be_visible()
+    page.wait_for_timeout(300)  # the page's live socket connects
+    visitor = Visitor(live_server.url)
+    visitor.thread.start()
+    try:
+        visitor.say("v1", "有人在吗？我的订单还没发货")
+        ack = visitor.wait_for(lambda f: f["type"] == "ack")
+        pane = page.locator(f'.chat-pane[data-ticket="{ack["ticket_id"]}"]')
+        expect(pane.locator(".chat-line.from-visitor").last).to_have_text("有人在吗？我的订单还没发货")
+        pane.get_by_label("回复访客……").fill("您好，马上为您查询")
+        pane.get_by_role("button", name="发送").click()
+        expect(pane.locator(".chat-line.from-agent").last).to_have_text("您好，马上为您查询")
+        pushed = visitor.wait_for(lambda f: f["type"] == "message" and f["from"] == "agent")
+        assert pushed["body"] == "您好，马上为您查询"
+    finally:
+        visitor.done.set()
+        visitor.thread.join(timeout=10)

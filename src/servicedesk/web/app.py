@@ -24,6 +24,7 @@ from servicedesk.settings import Settings, get_settings
 from servicedesk.store.db import Database
 from servicedesk.web import api, channels, pages
 from servicedesk.web.errors import install_error_handlers
+from servicedesk.web.live import StaffHub
 from servicedesk.web.pages.session import LoginRequired
 
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.db = database
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     app.state.chat_hub = ChatHub()
+    app.state.staff_hub = StaffHub()
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

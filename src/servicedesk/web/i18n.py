@@ -13,6 +13,15 @@ from servicedesk.domain.labels import DEFAULT_LOCALE, SUPPORTED_LOCALES
 LOCALE_COOKIE = "sd_lang"
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "nav_chats": ("实时会话", "Live chats"),
+    "chats_title": ("实时会话", "Live chats"),
+    "chats_empty": (
+        "暂无进行中的在线会话，访客发来消息时会实时出现在这里。",
+        "No live chats; new visitor messages appear here as they arrive.",
+    ),
+    "chats_send": ("发送", "Send"),
+    "chats_reply": ("回复访客……", "Reply to the visitor…"),
+    "chats_open_ticket": ("打开工单", "Open case"),
     "app_name": ("智能客服平台", "Service Desk"),
     "sign_in": ("登录", "Sign in"),
     "sign_out": ("退出", "Sign out"),

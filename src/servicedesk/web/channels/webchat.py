@@ -32,6 +32,7 @@ from servicedesk.settings import Settings
 from servicedesk.store.db import Database
 from servicedesk.store.models import CustomerIdentity, Message, Ticket
 from servicedesk.store.uow import UnitOfWork
+from servicedesk.web.live import StaffHub
 
 router = APIRouter(prefix="/webchat")
 VISITOR = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -128,6 +129,23 @@ async def demo(request: Request) -> str:
     return DEMO_PAGE.replace("{origin}", html.escape(str(request.base_url).rstrip("/")))
 
 
+async def _tell_staff(hub: StaffHub, db: Database, ticket_id: int, raw: str) -> None:
+    """Agents watching live chats see the visitor's words as soon as they are stored."""
+    async with UnitOfWork(db, write=False) as uow:
+        ticket = await uow.session.get(Ticket, ticket_id)
+    if ticket is None:
+        return
+    frame = {
+        "type": "chat",
+        "ticket_id": ticket.id,
+        "subject": ticket.subject,
+        "body": json.loads(raw)["body"],
+    }
+    await hub.publish(
+        frame, customer_id=ticket.customer_id, team_id=ticket.team_id, assignee_id=ticket.assignee_id
+    )
+
+
 @router.websocket("/ws")
 async def chat(websocket: WebSocket, visitor: str | None = None) -> None:
     settings: Settings = websocket.app.state.settings
@@ -145,6 +163,8 @@ async def chat(websocket: WebSocket, visitor: str | None = None) -> None:
             raw = await websocket.receive_text()
             for answer in await _on_frame(raw, visitor=visitor, db=db, hours=settings.service_hours):
                 await send(answer)
+                if answer["type"] == "ack" and not answer["duplicate"]:
+                    await _tell_staff(websocket.app.state.staff_hub, db, answer["ticket_id"], raw)
     except WebSocketDisconnect:
         pass
     finally:

@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
-from servicedesk.web.pages import agent, helpcenter, session
+from servicedesk.web.pages import agent, chats, helpcenter, session
 from servicedesk.web.pages.session import render_error_page
 
 router = APIRouter(include_in_schema=False)
 router.include_router(session.router)
+router.include_router(chats.router)
 router.include_router(agent.router)
 router.include_router(helpcenter.router)
 

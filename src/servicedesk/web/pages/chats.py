@@ -1,0 +1,65 @@
+"""Live chats for agents: every active web-chat case the agent may see, side by side, updated
+as visitors write, each with its own reply box — several conversations at once."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import Response
+
+from servicedesk.domain.catalog import Channel
+from servicedesk.domain.errors import NotFound
+from servicedesk.domain.roles import Permission
+from servicedesk.services import ticket_queries as q
+from servicedesk.services.auth import principal_by_user_id
+from servicedesk.store.db import Database
+from servicedesk.store.uow import UnitOfWork
+from servicedesk.web.deps import SESSION_USER, UowFactory
+from servicedesk.web.live import StaffHub
+from servicedesk.web.pages.present import render_page
+from servicedesk.web.pages.session import PagePrincipal
+
+router = APIRouter(prefix="/agent")
+MAX_PANES = 12
+
+
+@router.get("/chats")
+async def live_chats(request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
+    if not me.role.is_staff:
+        raise NotFound("not found")
+    filters = q.TicketFilter(view=q.View.ALL, channel=Channel.WEB_CHAT)
+    async with uow(write=False) as u:
+        page = await q.list_tickets(u, me, filters=filters, limit=MAX_PANES)
+        panes = [await q.ticket_detail(u, me, t.id) for t in page.items]
+    can_reply = me.can(Permission.WORK_TICKETS)
+    return render_page(request, "agent_chats.html", me, {"panes": panes, "can_reply": can_reply})
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    """A staff socket carries the session cookie: only our own pages may open it."""
+    origin = websocket.headers.get("origin")
+    return origin is None or urlparse(origin).netloc == websocket.headers.get("host")
+
+
+@router.websocket("/live")
+async def live(websocket: WebSocket) -> None:
+    db: Database = websocket.app.state.db
+    hub: StaffHub = websocket.app.state.staff_hub
+    user_id = websocket.session.get(SESSION_USER)
+    principal = None
+    if isinstance(user_id, int) and _same_origin(websocket):
+        async with UnitOfWork(db, write=False) as uow:
+            principal = await principal_by_user_id(uow, user_id)
+    if principal is None or not principal.role.is_staff:
+        await websocket.close(code=4403)
+        return
+    await websocket.accept()
+    key = hub.join(principal, websocket.send_json)
+    try:
+        while True:
+            await websocket.receive_text()  # the page only listens; anything it says is ignored
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.leave(key)
