@@ -63,3 +63,27 @@ async def test_a_help_center_case_is_answered_in_place(
                               headers=world.sue.auth)  # fmt: skip
     assert reply.status_code == 201
     assert await _outbox(db) == []
+
+
+async def test_channel_details_are_shown_to_staff_only(
+    client: httpx.AsyncClient, db: Database, world: World
+) -> None:
+    from sqlalchemy import update
+
+    from servicedesk.store.models import Message
+
+    created = await client.post(
+        "/api/v1/tickets", json={"subject": "电话回访", "body": "通话记录"}, headers=world.carol.auth
+    )
+    ticket_id = created.json()["id"]
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(Message).where(Message.ticket_id == ticket_id)
+                                  .values(meta={"recording_url": "https://rec.example.cn/1.mp3"}))  # fmt: skip
+        await uow.commit()
+    paths = (f"/api/v1/tickets/{ticket_id}", f"/api/v1/customers/{world.carol.customer_id}/timeline")
+    for path in paths:
+        staff = (await client.get(path, headers=world.sue.auth)).json()
+        own = (await client.get(path, headers=world.carol.auth)).json()
+        staff_messages, own_messages = (x["messages"] if isinstance(x, dict) else x for x in (staff, own))
+        assert staff_messages[0]["meta"] == {"recording_url": "https://rec.example.cn/1.mp3"}, path
+        assert own_messages[0]["meta"] is None, path

@@ -118,6 +118,10 @@ async def test_an_ended_call_lands_once_on_the_timeline_of_the_customer_with_tha
     assert entries[0]["body"].startswith(
         "[00:01] 客户：喂，你好，我上周买的蓝牙耳机左边没有声音。\n[00:05] 客服："
     )
+    meta = entries[0]["meta"]  # kept for quality inspection, numbers masked
+    assert meta["recording_url"] == "https://recordings.example.cn/2024/05/01/CC20240501100000001.mp3"
+    assert "客户" in meta["segments"] or "customer" in meta["segments"]
+    assert "13812345678" not in str(meta)
 
 
 async def test_the_started_event_stores_no_message_and_the_end_continues_on_one_customer(

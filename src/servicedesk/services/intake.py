@@ -109,6 +109,10 @@ async def _case_for(
     )
 
 
+def _masked(inbound: InboundMessage) -> dict[str, str]:
+    return {k: mask_text(v) for k, v in inbound.metadata.items()}
+
+
 def _subject_of(inbound: InboundMessage) -> str:
     text = (inbound.subject or "").strip() or " ".join(inbound.body.split())[:60]
     return text[:200] or f"{inbound.channel.value} message"
@@ -119,7 +123,7 @@ async def _append(uow: UnitOfWork, ticket: Ticket, customer: Customer, inbound: 
     message = Message(
         conversation_id=conversation_id, ticket_id=ticket.id, kind=MessageKind.INBOUND,
         channel=inbound.channel, author_customer_id=customer.id, body=inbound.body,
-        external_id=inbound.message_id, created_at=uow.now(), attachments=[],
+        external_id=inbound.message_id, created_at=uow.now(), attachments=[], meta=_masked(inbound) or None,
     )  # fmt: skip
     uow.session.add(message)
     if ticket.status in REOPENING:
@@ -160,7 +164,7 @@ async def _receive_once(uow: UnitOfWork, inbound: InboundMessage, thread_hint: i
                       message_id=stored.id, duplicate=True)  # fmt: skip
     customer = await resolve_customer(uow, inbound.channel, inbound.sender, inbound.sender_name)
     if inbound.kind is InboundKind.EVENT:
-        details = {k: mask_text(v) for k, v in inbound.metadata.items()}  # no whole numbers in the audit log
+        details = _masked(inbound)  # no whole numbers in the audit log
         uow.record(
             None, "channel.event", subject_type="customer", subject_id=customer.id,
             after={"channel": inbound.channel.value, **details},
@@ -172,7 +176,7 @@ async def _receive_once(uow: UnitOfWork, inbound: InboundMessage, thread_hint: i
     if ticket is None:
         ticket, message = await open_case(
             uow, None, customer=customer, subject=_subject_of(inbound), body=inbound.body or "(空)",
-            channel=inbound.channel, external_id=inbound.message_id,
+            channel=inbound.channel, external_id=inbound.message_id, meta=_masked(inbound) or None,
         )  # fmt: skip
     else:
         message = await _append(uow, ticket, customer, inbound)

@@ -130,6 +130,7 @@ async def open_case(
     assignee: User | None = None,
     tags: Iterable[str] = (),
     external_id: str | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> tuple[Ticket, Message]:
     """The ticket, its conversation and first message, and the audit event — not committed.
     Shared by staff and customers (`create_ticket`) and by channel intake (`actor` None: the
@@ -146,6 +147,7 @@ async def open_case(
         conversation=conversation, ticket=ticket, kind=MessageKind.INBOUND, channel=channel,
         author_user_id=actor.user_id if actor and actor.role.is_staff else None,
         author_customer_id=customer.id, body=body, created_at=now, attachments=[], external_id=external_id,
+        meta=meta,
     )  # fmt: skip
     uow.session.add_all([ticket, conversation, first])
     await uow.session.flush()  # one round of inserts, in dependency order

@@ -304,6 +304,9 @@ class Message(Base):
     author_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     body: Mapped[str] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(255))
+    # what the channel said besides the text (recording link, transcript segments, media ids),
+    # personal numbers masked; quality inspection reads it
+    meta: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     attachments: Mapped[list[Attachment]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Attachment.id"

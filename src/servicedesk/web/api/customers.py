@@ -122,7 +122,13 @@ async def timeline(
     async with uow(write=False) as u:
         await svc.get_customer(u, principal, customer_id)
         found = await q.customer_timeline(u, principal, customer_id, limit=limit)
-        return [TimelineEntry(**MessageOut.of(m).model_dump(), ticket_id=m.ticket_id) for m in found]
+        staff = principal.role.is_staff  # channel details (recordings, segments) are for staff only
+        return [
+            TimelineEntry(
+                **MessageOut.of(m).model_dump() | ({} if staff else {"meta": None}), ticket_id=m.ticket_id
+            )
+            for m in found
+        ]
 
 
 @router.post("/{customer_id}/phone-verifications", response_model=VerificationOut, status_code=202)

@@ -132,6 +132,7 @@ class MessageOut(BaseModel):
     body: str
     created_at: datetime
     attachments: list[AttachmentOut]
+    meta: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, m: models.Message) -> MessageOut:
@@ -139,6 +140,7 @@ class MessageOut(BaseModel):
             id=m.id, kind=m.kind, channel=m.channel, author_user_id=m.author_user_id,
             author_customer_id=m.author_customer_id, body=m.body, created_at=m.created_at,
             attachments=[AttachmentOut.model_validate(a, from_attributes=True) for a in m.attachments],
+            meta=m.meta,
         )  # fmt: skip
 
 

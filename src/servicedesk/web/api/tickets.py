@@ -30,12 +30,17 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 TEXT_HELP = "words said in the conversation (messages, call transcripts); slower than q"
 
 
+def _shown_to(principal: CurrentPrincipal, message: MessageOut) -> MessageOut:
+    """Channel details (recording links, transcript segments) are for staff only."""
+    return message if principal.role.is_staff else message.model_copy(update={"meta": None})
+
+
 async def _detail(uow: UowFactory, principal: CurrentPrincipal, ticket_id: int) -> Response:
     async with uow(write=False) as u:
         d = await q.ticket_detail(u, principal, ticket_id)
     detail = TicketDetailOut(
         **TicketOut.of(d.ticket).model_dump(),
-        messages=[MessageOut.of(m) for m in d.messages],
+        messages=[_shown_to(principal, MessageOut.of(m)) for m in d.messages],
         events=[EventOut.model_validate(e, from_attributes=True) for e in d.events],
         other_tickets=[Ref(id=t.id, name=t.subject) for t in d.other_tickets],
     )
