@@ -26,7 +26,6 @@ import json
 import random
 import re
 import resource
-import signal
 import smtplib
 import sys
 import tempfile
@@ -40,7 +39,6 @@ from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import httpx
@@ -60,7 +58,17 @@ from bench.channels_report import (
 )
 from bench.machine import code_version, postgresql_facts, this_machine
 from bench.seed import PASSWORD, body, mobile, person_name, subject
-from bench.server import REPO, Server, cpu_snapshot, cpu_used, free_port, process_tree, throwaway_postgresql
+from bench.server import (
+    REPO,
+    Server,
+    cpu_snapshot,
+    cpu_used,
+    exit_on_sigterm,
+    free_port,
+    process_tree,
+    run_async,
+    throwaway_postgresql,
+)
 from servicedesk.domain.roles import Role
 from servicedesk.services.auth import issue_token
 from servicedesk.services.staff import create_user
@@ -492,14 +500,6 @@ async def sockets_phase(server: Server, token: str, args: argparse.Namespace) ->
 # --------------------------------------------------------------------------- one database
 
 
-def _run_async(coro: Any) -> Any:
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coro)
-    return uvloop.run(coro)
-
-
 async def measure(server: Server, smtp_port: int, token: str, args: argparse.Namespace, run: DbRun,
                   db_pid: int | None) -> None:  # fmt: skip
     kind = run.kind
@@ -561,7 +561,7 @@ def run_one(kind: str, args: argparse.Namespace) -> DbRun:
             else:
                 console.log("postgresql: starting a throwaway cluster (scripts/pg-throwaway)")
                 url, db_pid = stack.enter_context(throwaway_postgresql())
-                facts = _run_async(postgresql_facts(url))
+                facts = run_async(postgresql_facts(url))
                 run.settings = (
                     f"PostgreSQL {facts['version']} as initdb made it: "
                     f"shared_buffers={facts['shared_buffers']}, "
@@ -569,7 +569,7 @@ def run_one(kind: str, args: argparse.Namespace) -> DbRun:
                     f"max_connections={facts['max_connections']}"
                 )
             upgrade(url)
-            token = _run_async(make_supervisor(url))
+            token = run_async(make_supervisor(url))
             smtp_port = free_port()
             env["SERVICEDESK_SMTP_LISTEN_PORT"] = str(smtp_port)
             server = Server(url, 1, env_extra=env)
@@ -578,7 +578,7 @@ def run_one(kind: str, args: argparse.Namespace) -> DbRun:
             console.log(
                 f"{kind}: server pid {server.pid} on {server.base_url}, SMTP on {smtp_port}, 1 worker"
             )
-            _run_async(measure(server, smtp_port, token, args, run, db_pid))
+            run_async(measure(server, smtp_port, token, args, run, db_pid))
         except Exception as error:
             console.print(traceback.format_exc())
             if server is not None and server.process is not None:
@@ -596,13 +596,9 @@ def run_one(kind: str, args: argparse.Namespace) -> DbRun:
 # --------------------------------------------------------------------------- main
 
 
-def _terminate(signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # unwinds through every `finally`: server and cluster stop
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    exit_on_sigterm()
     limit = raise_fd_limit(args.sockets * 2 + 1024)
     if limit < args.sockets + 256:
         console.print(f"[red]RLIMIT_NOFILE is {limit}: too low for {args.sockets} sockets[/red]")

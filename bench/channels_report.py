@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench.docs import write_marked_section
 from bench.machine import Machine
 
 BEGIN = "<!-- bench.channels: begin (generated, replaced on every run) -->"
@@ -284,10 +285,5 @@ def markdown(
 
 def write_section(path: Path, section: str) -> None:
     """Put `section` in place of the previous channel section, or append it at the end."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n\n"
     marked = re.compile(re.escape(BEGIN_PREFIX) + r".*?" + re.escape(END) + r"\n?", re.S)
-    if marked.search(old):
-        new = marked.sub(lambda _m: section, old, count=1)
-    else:
-        new = old.rstrip("\n") + "\n\n" + section
-    path.write_text(new)
+    write_marked_section(path, section, marked)

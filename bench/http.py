@@ -12,20 +12,17 @@ Only 127.0.0.1 is ever contacted; every loop is bounded in count and time.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 from rich.console import Console
@@ -51,7 +48,9 @@ from bench.server import (
     connections_by_process,
     cpu_snapshot,
     cpu_used,
+    exit_on_sigterm,
     machine_busy_seconds,
+    run_async,
     throwaway_postgresql,
 )
 from servicedesk.store.migrate import upgrade
@@ -104,16 +103,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.tickets < 100 or args.concurrency < 1 or args.duration <= 0 or args.requests < 1:
         parser.error("need --tickets ≥ 100, --concurrency ≥ 1, --duration > 0, --requests ≥ 1")
     return args
-
-
-def _run_async(coro: Coroutine[Any, Any, T]) -> T:
-    """uvloop when present (as the server uses), to keep the client's own overhead low."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coro)
-    result: T = uvloop.run(coro)
-    return result
 
 
 @dataclass
@@ -276,7 +265,7 @@ def run_one(kind: str, args: argparse.Namespace) -> DbRun:
             else:
                 console.log("postgresql: starting a throwaway cluster (scripts/pg-throwaway)")
                 url, db_pid = stack.enter_context(throwaway_postgresql())
-                facts = _run_async(postgresql_facts(url))
+                facts = run_async(postgresql_facts(url))
                 run.version = facts["version"]
                 run.settings = (
                     f"PostgreSQL {facts['version']} as initdb made it: "
@@ -289,7 +278,7 @@ def run_one(kind: str, args: argparse.Namespace) -> DbRun:
             console.log(
                 f"{kind}: migrated in {time.perf_counter() - t0:.1f} s; seeding {args.tickets:,} tickets"
             )
-            run.seed = _run_async(seed(url, args.tickets, progress=lambda m: console.log(f"  {m}")))
+            run.seed = run_async(seed(url, args.tickets, progress=lambda m: console.log(f"  {m}")))
             console.log(f"{kind}: seeded in {run.seed.seconds:.1f} s")
             server = Server(url, workers, env_extra=env)
             stack.callback(server.stop)
@@ -297,7 +286,7 @@ def run_one(kind: str, args: argparse.Namespace) -> DbRun:
             console.log(f"{kind}: server pid {server.pid} on {server.base_url}, {workers} worker(s)")
             ctx = Context(args=args, server=server, seeded=run.seed, db_pid=db_pid)
             with RssSampler(server.pid) as rss:
-                _run_async(measure(ctx, run))
+                run_async(measure(ctx, run))
                 rss.sample()
             run.rss_peak_mb, run.rss_peak_process_mb = rss.peak_total_mb, rss.peak_process_mb
             run.processes = rss.peak_processes
@@ -309,13 +298,9 @@ def run_one(kind: str, args: argparse.Namespace) -> DbRun:
     return run
 
 
-def _terminate(signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # unwinds through every `finally`: server and cluster stop
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    exit_on_sigterm()
     started = datetime.now().astimezone()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     runs = [run_one(kind, args) for kind in kinds]

@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.docs import write_marked_section
 from bench.load import PhaseResult
 from bench.machine import Machine
 from bench.seed import SeedResult
@@ -276,17 +277,7 @@ def markdown(report: Report) -> str:
 
 def write_section(path: Path, section: str) -> None:
     """Put `section` in place of the previous HTTP section, or append it."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n\n"
     marked = re.compile(
         re.escape(HEADING) + r"\s*\n" + re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S
     )
-    if marked.search(old):
-        new = marked.sub(lambda _m: section, old, count=1)
-    elif HEADING in old:
-        start = old.index(HEADING)
-        following = old.find("\n## ", start + len(HEADING))
-        new = old[:start] + section + (old[following + 1 :] if following != -1 else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + section
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new)
+    write_marked_section(path, section, marked, heading=HEADING)

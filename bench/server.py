@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -13,13 +14,16 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, TypeVar
 
 import httpx
 import psutil
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parent.parent
 PG_THROWAWAY = REPO / "scripts" / "pg-throwaway"
@@ -231,3 +235,22 @@ class RssSampler:
         while not self._stop.is_set():
             self.sample()
             self._stop.wait(self.interval_s)
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """uvloop when present (as the server uses), to keep the client's own overhead low."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    result: T = uvloop.run(coro)
+    return result
+
+
+def exit_on_sigterm() -> None:
+    """SIGTERM unwinds through every `finally`, so the server and the cluster are stopped."""
+
+    def terminate(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
