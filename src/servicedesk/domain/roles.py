@@ -34,6 +34,9 @@ class Permission(StrEnum):
     REVEAL_PII = "reveal_pii"
     MANAGE_STAFF = "manage_staff"
     MANAGE_SYSTEM = "manage_system"  # outbox dead letters, channel settings
+    WRITE_KNOWLEDGE = "write_knowledge"  # draft articles, read drafts, propose phrasings
+    PUBLISH_KNOWLEDGE = "publish_knowledge"  # publish, archive, restore; approve scripts
+    MANAGE_ASSISTANT = "manage_assistant"  # intents, the bot's review queue
 
 
 class Visibility(StrEnum):
@@ -54,15 +57,22 @@ for _value, _zh, _en in [
     register(_value, _zh, _en)
 
 _P = Permission
-_WORKER = frozenset({_P.WORK_TICKETS, _P.VIEW_CUSTOMERS, _P.EDIT_CUSTOMERS, _P.REVEAL_PII})
+_WORKER = frozenset(
+    {_P.WORK_TICKETS, _P.VIEW_CUSTOMERS, _P.EDIT_CUSTOMERS, _P.REVEAL_PII, _P.WRITE_KNOWLEDGE}
+)
+# knowledge editors (R-KB-1): experts own the content of their field, supervisors and admins
+# run the bot; a front-line agent drafts and proposes, someone senior publishes
+_EDITOR = frozenset({_P.PUBLISH_KNOWLEDGE})
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CUSTOMER: frozenset(),
     Role.AGENT: _WORKER,
-    Role.EXPERT: _WORKER,
-    Role.DEPARTMENT_LEAD: _WORKER,
-    Role.SUPERVISOR: _WORKER | {_P.VIEW_ALL_TICKETS},
+    Role.EXPERT: _WORKER | _EDITOR,
+    Role.DEPARTMENT_LEAD: _WORKER | _EDITOR,
+    Role.SUPERVISOR: _WORKER | _EDITOR | {_P.VIEW_ALL_TICKETS, _P.MANAGE_ASSISTANT},
     Role.QUALITY_INSPECTOR: frozenset({_P.VIEW_ALL_TICKETS, _P.VIEW_CUSTOMERS}),
-    Role.ADMIN: _WORKER | {_P.VIEW_ALL_TICKETS, _P.MANAGE_STAFF, _P.MANAGE_SYSTEM},
+    Role.ADMIN: _WORKER
+    | _EDITOR
+    | {_P.VIEW_ALL_TICKETS, _P.MANAGE_STAFF, _P.MANAGE_SYSTEM, _P.MANAGE_ASSISTANT},
 }
 
 

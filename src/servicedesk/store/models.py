@@ -26,7 +26,9 @@ from sqlalchemy import (
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from servicedesk.domain.assistant import BotState, HandoffReason, Urgency
 from servicedesk.domain.catalog import Channel, CustomerTier, MessageKind, Priority, TicketType
+from servicedesk.domain.knowledge import ContentStatus, ScriptScenario
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Role
 from servicedesk.store.types import UTCDateTime
@@ -43,7 +45,7 @@ NAMING = {
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def _enum(cls: type[StrEnum]) -> SAEnum:
+def str_enum(cls: type[StrEnum]) -> SAEnum:
     return SAEnum(
         cls,
         native_enum=False,
@@ -58,13 +60,19 @@ class Base(DeclarativeBase):
     type_annotation_map = {  # noqa: RUF012 - read once by SQLAlchemy
         datetime: UTCDateTime(),
         dict[str, Any]: JSON(),
-        TicketStatus: _enum(TicketStatus),
-        TicketType: _enum(TicketType),
-        Priority: _enum(Priority),
-        Channel: _enum(Channel),
-        CustomerTier: _enum(CustomerTier),
-        MessageKind: _enum(MessageKind),
-        Role: _enum(Role),
+        list[str]: JSON(),
+        TicketStatus: str_enum(TicketStatus),
+        TicketType: str_enum(TicketType),
+        Priority: str_enum(Priority),
+        Channel: str_enum(Channel),
+        CustomerTier: str_enum(CustomerTier),
+        MessageKind: str_enum(MessageKind),
+        Role: str_enum(Role),
+        ContentStatus: str_enum(ContentStatus),
+        ScriptScenario: str_enum(ScriptScenario),
+        BotState: str_enum(BotState),
+        HandoffReason: str_enum(HandoffReason),
+        Urgency: str_enum(Urgency),
     }
 
 
@@ -352,7 +360,7 @@ class Outbox(Base):
     payload: Mapped[dict[str, Any]]
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus))
+    status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_until: Mapped[datetime | None]
@@ -385,3 +393,8 @@ class Event(Base):
     ticket_id: Mapped[int | None] = mapped_column(Id)
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
+
+
+# the tables of the knowledge base and the assistant live in their own modules; importing them
+# here registers them on `Base.metadata` for Alembic and the schema test
+from servicedesk.store import assistant, knowledge  # noqa: E402, F401

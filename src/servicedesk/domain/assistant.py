@@ -1,0 +1,218 @@
+"""The bot's dialogue policy (R-BOT-2 … R-BOT-5) as a pure function of what it remembers about
+the conversation and what it understood of the new message.
+
+Kept free of models and storage so every rule — a rating of 3 or less hands off, two misses in
+a row hand off, 转人工 hands off, a missing order number is asked for — is a one-line test, and
+so the thresholds are data (`BotRules`, filled from settings) rather than code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from servicedesk.domain.catalog import Priority
+from servicedesk.domain.labels import register
+
+
+class BotState(StrEnum):
+    ACTIVE = "active"  # the bot answers
+    AWAITING_SLOT = "awaiting_slot"  # asked for an order number (or another slot)
+    AWAITING_RATING = "awaiting_rating"  # answered; asked for 1–5
+    HANDED_OFF = "handed_off"  # a person has the case; the bot stays silent
+
+
+class HandoffReason(StrEnum):
+    ASKED = "asked"  # the customer asked for a person
+    LOW_RATING = "low_rating"
+    NO_MATCH = "no_match"  # consecutive messages the bot could not match
+    INTENT = "intent"  # an intent that always goes to a person (a complaint)
+
+
+class Urgency(StrEnum):
+    """The hand-off ticket's urgency (R-BOT-5): 普通 / 紧急 / 特急."""
+
+    NORMAL = "normal"
+    URGENT = "urgent"
+    CRITICAL = "critical"
+
+    @property
+    def priority(self) -> Priority:
+        return {
+            Urgency.NORMAL: Priority.LOW,
+            Urgency.URGENT: Priority.MEDIUM,
+            Urgency.CRITICAL: Priority.HIGH,
+        }[self]
+
+
+class Action(StrEnum):
+    ANSWER = "answer"  # send the answer, then ask for a rating
+    ASK_SLOT = "ask_slot"  # ask for what the answer needs
+    CLARIFY = "clarify"  # no match yet: ask to rephrase, mention 转人工
+    THANK = "thank"  # a good rating
+    HANDOFF = "handoff"
+    SILENT = "silent"  # a person has it
+
+
+for _value, _zh, _en in [
+    (HandoffReason.ASKED, "客户要求转人工", "Customer asked for a person"),
+    (HandoffReason.LOW_RATING, "客户对机器人回答评分低", "Customer rated the bot's answer low"),
+    (HandoffReason.NO_MATCH, "机器人连续未能识别问题", "The bot could not match the question repeatedly"),
+    (HandoffReason.INTENT, "该类问题需人工处理", "This kind of question goes to a person"),
+    (Urgency.NORMAL, "普通", "Normal"),
+    (Urgency.URGENT, "紧急", "Urgent"),
+    (Urgency.CRITICAL, "特急", "Critical"),
+]:
+    register(_value, _zh, _en)
+
+
+@dataclass(frozen=True, slots=True)
+class BotRules:
+    """Every rule and threshold of the policy; the defaults are the SPEC's."""
+
+    handoff_rating_max: int = 3
+    max_consecutive_misses: int = 2
+    handoff_phrases: tuple[str, ...] = (
+        "转人工", "人工客服", "人工服务", "找人工", "要人工", "真人客服", "转接人工",
+        "agent", "human", "real person", "representative", "operator",
+    )  # fmt: skip
+    urgent_keywords: tuple[str, ...] = (
+        "投诉", "紧急", "着急", "急用", "尽快", "马上", "立刻", "12315", "曝光", "律师", "起诉",
+        "欺诈", "骗子", "urgent", "asap", "complaint", "lawyer",
+    )  # fmt: skip
+    critical_keywords: tuple[str, ...] = (
+        "特急", "起火", "着火", "爆炸", "冒烟", "漏电", "受伤", "烫伤", "人身安全", "安全隐患",
+        "fire", "explode", "injured", "smoke",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """What the bot keeps between two messages of one conversation."""
+
+    state: BotState = BotState.ACTIVE
+    misses: int = 0  # consecutive messages without a match
+    pending_intent: str | None = None  # waiting for a slot of this intent
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    """What the models made of one customer message."""
+
+    text: str
+    intent: str | None = None  # None: nothing matched confidently
+    has_answer: bool = False  # an article or script answers it
+    missing_slots: tuple[str, ...] = ()  # what the answer needs and the message did not give
+    handoff_intent: bool = False  # the intent is configured to go to a person
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: Action
+    memory: Memory
+    reason: HandoffReason | None = None
+    rating: int | None = None  # the rating the message gave, if it was one
+    urgency: Urgency = Urgency.NORMAL
+    keywords: tuple[str, ...] = ()  # what raised the urgency or asked for a person
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower().strip()
+
+
+def _found(text: str, phrases: tuple[str, ...]) -> tuple[str, ...]:
+    folded = _fold(text)
+    hits: list[str] = []
+    for phrase in phrases:
+        p = phrase.lower()
+        # Latin words match whole ("agent" not "agents'"-inside-"management"); Chinese anywhere
+        if p.isascii():
+            if re.search(rf"(?<![a-z]){re.escape(p)}(?![a-z])", folded):
+                hits.append(phrase)
+        elif p in folded:
+            hits.append(phrase)
+    return tuple(hits)
+
+
+def urgency_of(text: str, rules: BotRules) -> tuple[Urgency, tuple[str, ...]]:
+    """The urgency the customer's own words show, and the words that showed it."""
+    critical = _found(text, rules.critical_keywords)
+    if critical:
+        return Urgency.CRITICAL, critical
+    urgent = _found(text, rules.urgent_keywords)
+    if urgent:
+        return Urgency.URGENT, urgent
+    return Urgency.NORMAL, ()
+
+
+_RATING_WORDS = (
+    ("非常不满意", 1), ("很不满意", 1), ("不满意", 2), ("一般", 3), ("还行", 3),
+    ("非常满意", 5), ("很满意", 5), ("满意", 4),
+    ("very dissatisfied", 1), ("dissatisfied", 2), ("neutral", 3), ("very satisfied", 5), ("satisfied", 4),
+)  # fmt: skip
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_RATING = re.compile(r"^([1-5一二两三四五])\s*(分|星|颗星|stars?|points?)?[。.!！]?$")
+
+
+def parse_rating(text: str) -> int | None:
+    """A reply to "please rate 1–5": a bare digit, 4分, 五星, 满意… Anything else is not a
+    rating (a customer who asks a new question instead is answered, not scored)."""
+    folded = _fold(text)
+    match = _RATING.match(folded)
+    if match:
+        digit = match.group(1)
+        return int(digit) if digit.isdigit() else _CN_DIGITS[digit]
+    return dict(_RATING_WORDS).get(folded.rstrip("。.!！"))
+
+
+def decide(memory: Memory, heard: Understanding, rules: BotRules) -> Decision:
+    """The next step of the conversation; the returned memory replaces the old one."""
+    if memory.state is BotState.HANDED_OFF:
+        return Decision(Action.SILENT, memory)
+    urgency, urgent_words = urgency_of(heard.text, rules)
+
+    if memory.state is BotState.AWAITING_RATING:
+        rating = parse_rating(heard.text)
+        if rating is not None:
+            if rating <= rules.handoff_rating_max:
+                return _handoff(memory, HandoffReason.LOW_RATING, urgency, urgent_words, rating)
+            return Decision(Action.THANK, Memory(), rating=rating)
+        # not a rating: a new question, handled as in the active state
+
+    asked = _found(heard.text, rules.handoff_phrases)
+    if asked:
+        return _handoff(memory, HandoffReason.ASKED, urgency, asked + urgent_words)
+    if heard.handoff_intent:
+        return _handoff(memory, HandoffReason.INTENT, urgency, urgent_words)
+
+    if memory.state is BotState.AWAITING_SLOT and heard.intent is None and memory.pending_intent:
+        # "2024112200123" alone answers our question for the order number
+        heard = replace(heard, intent=memory.pending_intent)
+    if heard.intent is not None and heard.missing_slots:
+        return Decision(Action.ASK_SLOT, Memory(BotState.AWAITING_SLOT, 0, heard.intent), urgency=urgency)
+    if heard.has_answer:
+        return Decision(Action.ANSWER, Memory(BotState.AWAITING_RATING), urgency=urgency)
+
+    misses = memory.misses + 1
+    if misses >= rules.max_consecutive_misses:
+        return _handoff(memory, HandoffReason.NO_MATCH, urgency, urgent_words)
+    return Decision(Action.CLARIFY, Memory(BotState.ACTIVE, misses), urgency=urgency)
+
+
+def _handoff(
+    memory: Memory,
+    reason: HandoffReason,
+    urgency: Urgency,
+    keywords: tuple[str, ...],
+    rating: int | None = None,
+) -> Decision:
+    return Decision(
+        Action.HANDOFF,
+        Memory(BotState.HANDED_OFF, memory.misses),
+        reason=reason,
+        rating=rating,
+        urgency=urgency,
+        keywords=tuple(dict.fromkeys(keywords)),
+    )
