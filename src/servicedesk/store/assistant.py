@@ -3,11 +3,12 @@ took — the turns are both the audit of its answers and the learning queue (R-B
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Numeric, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicedesk.domain.assistant import BotState, HandoffReason, Urgency
@@ -85,3 +86,21 @@ class BotTurn(Base):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class DemoOrder(Base):
+    """The demo shop's orders, behind the built-in demo order connector: what a real
+    deployment reads from its own order system through a connector of its own."""
+
+    __tablename__ = "demo_orders"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_no: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    items: Mapped[str] = mapped_column(String(500))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    carrier: Mapped[str | None] = mapped_column(String(50))
+    tracking_no: Mapped[str | None] = mapped_column(String(50))
+    placed_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    eta: Mapped[date | None] = mapped_column(Date)
