@@ -82,6 +82,7 @@ class BotRules:
         "投诉", "紧急", "着急", "急用", "尽快", "马上", "立刻", "12315", "曝光", "律师", "起诉",
         "欺诈", "骗子", "urgent", "asap", "complaint", "lawyer",
     )  # fmt: skip
+    unrated_intents: tuple[str, ...] = ("greeting",)  # small talk: answered, not scored
     critical_keywords: tuple[str, ...] = (
         "特急", "起火", "着火", "爆炸", "冒烟", "漏电", "受伤", "烫伤", "人身安全", "安全隐患",
         "fire", "explode", "injured", "smoke",
@@ -116,6 +117,7 @@ class Decision:
     rating: int | None = None  # the rating the message gave, if it was one
     urgency: Urgency = Urgency.NORMAL
     keywords: tuple[str, ...] = ()  # what raised the urgency or asked for a person
+    ask_rating: bool = False
 
 
 def _fold(text: str) -> str:
@@ -193,7 +195,9 @@ def decide(memory: Memory, heard: Understanding, rules: BotRules) -> Decision:
     if heard.intent is not None and heard.missing_slots:
         return Decision(Action.ASK_SLOT, Memory(BotState.AWAITING_SLOT, 0, heard.intent), urgency=urgency)
     if heard.has_answer:
-        return Decision(Action.ANSWER, Memory(BotState.AWAITING_RATING), urgency=urgency)
+        if heard.intent in rules.unrated_intents:
+            return Decision(Action.ANSWER, Memory(), urgency=urgency)
+        return Decision(Action.ANSWER, Memory(BotState.AWAITING_RATING), urgency=urgency, ask_rating=True)
 
     misses = memory.misses + 1
     if misses >= rules.max_consecutive_misses:

@@ -63,9 +63,10 @@ register(StaleReason.NEWER_PRODUCT_VERSION, "产品已有新版本", "Product ha
 
 def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
     """Order versions the way people write them: 2.10 after 2.9, v3 after v2.9, 2024.11 after
-    2024.9. Numbers compare as numbers and sort before words in the same place."""
+    2024.9. Numbers compare as numbers; a word (beta, rc) sorts before a number in the same
+    place, so 1.0-beta comes before 1.0.1."""
     parts = re.findall(r"\d+|[a-z]+", version.lower())
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p != "v")
+    return tuple((1, int(p)) if p.isdigit() else (0, p) for p in parts if p != "v")
 
 
 def stale_reasons(

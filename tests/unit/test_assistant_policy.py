@@ -1,0 +1,172 @@
+"""The bot's dialogue policy, rule by rule (R-BOT-2 … R-BOT-5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from servicedesk.domain.assistant import (
+    Action,
+    BotRules,
+    BotState,
+    HandoffReason,
+    Memory,
+    Understanding,
+    Urgency,
+    decide,
+    parse_rating,
+    urgency_of,
+)
+from servicedesk.domain.catalog import Priority
+
+RULES = BotRules()
+AWAITING = Memory(BotState.AWAITING_RATING)
+
+
+def answered(text: str = "退换货政策是什么") -> Understanding:
+    return Understanding(text, intent="return_policy", has_answer=True)
+
+
+def missed(text: str = "今天天气怎么样") -> Understanding:
+    return Understanding(text)
+
+
+def test_a_matched_question_is_answered_and_a_rating_asked() -> None:
+    decision = decide(Memory(), answered(), RULES)
+    assert decision.action is Action.ANSWER
+    assert decision.ask_rating
+    assert decision.memory.state is BotState.AWAITING_RATING
+
+
+@pytest.mark.parametrize("reply", ["1", "2", "3", "３分", "三星", "不满意", "一般"])
+def test_a_rating_of_three_or_less_hands_off(reply: str) -> None:
+    decision = decide(AWAITING, Understanding(reply), RULES)
+    assert decision.action is Action.HANDOFF
+    assert decision.reason is HandoffReason.LOW_RATING
+    assert decision.rating is not None and decision.rating <= 3
+
+
+@pytest.mark.parametrize(
+    ("reply", "rating"), [("4", 4), ("5分", 5), ("五星", 5), ("满意", 4), ("非常满意！", 5)]
+)
+def test_a_good_rating_is_thanked_and_the_bot_carries_on(reply: str, rating: int) -> None:
+    decision = decide(AWAITING, Understanding(reply), RULES)
+    assert (decision.action, decision.rating) == (Action.THANK, rating)
+    assert decision.memory == Memory()
+
+
+def test_the_rating_threshold_is_a_setting() -> None:
+    strict = BotRules(handoff_rating_max=4)
+    assert decide(AWAITING, Understanding("4"), strict).action is Action.HANDOFF
+    assert decide(AWAITING, Understanding("4"), RULES).action is Action.THANK
+
+
+def test_a_new_question_instead_of_a_rating_is_answered() -> None:
+    decision = decide(AWAITING, answered("怎么开发票"), RULES)
+    assert decision.action is Action.ANSWER
+    assert decision.rating is None
+
+
+def test_two_consecutive_misses_hand_off() -> None:
+    first = decide(Memory(), missed(), RULES)
+    assert (first.action, first.memory.misses) == (Action.CLARIFY, 1)
+    second = decide(first.memory, missed("asdfgh"), RULES)
+    assert second.action is Action.HANDOFF
+    assert second.reason is HandoffReason.NO_MATCH
+
+
+def test_a_match_between_misses_resets_the_count() -> None:
+    first = decide(Memory(), missed(), RULES)
+    middle = decide(first.memory, answered(), RULES)
+    after = decide(Memory(middle.memory.state), missed(), RULES)
+    assert after.action is Action.CLARIFY
+
+
+def test_the_miss_limit_is_a_setting() -> None:
+    patient = BotRules(max_consecutive_misses=3)
+    memory = Memory()
+    for _ in range(2):
+        decision = decide(memory, missed(), patient)
+        assert decision.action is Action.CLARIFY
+        memory = decision.memory
+    assert decide(memory, missed(), patient).action is Action.HANDOFF
+
+
+@pytest.mark.parametrize(
+    "text", ["转人工", "我要人工客服！", "帮我转接人工", "I want to talk to an agent", "HUMAN please"]
+)
+def test_asking_for_a_person_hands_off_at_once(text: str) -> None:
+    decision = decide(Memory(), Understanding(text), RULES)
+    assert decision.action is Action.HANDOFF
+    assert decision.reason is HandoffReason.ASKED
+    assert decision.keywords
+
+
+def test_words_that_merely_contain_agent_do_not_hand_off() -> None:
+    assert (
+        decide(
+            Memory(), Understanding("what is your user agents policy", has_answer=True, intent="x"), RULES
+        ).action
+        is Action.ANSWER
+    )
+    assert (
+        decide(Memory(), Understanding("人工智能手表怎么用", has_answer=True, intent="x"), RULES).action
+        is Action.ANSWER
+    )
+
+
+def test_asking_for_a_person_while_a_rating_is_awaited_hands_off() -> None:
+    decision = decide(AWAITING, Understanding("别问了，转人工"), RULES)
+    assert (decision.action, decision.reason) == (Action.HANDOFF, HandoffReason.ASKED)
+
+
+def test_an_intent_configured_for_people_hands_off() -> None:
+    heard = Understanding("我要投诉你们的快递", intent="complaint", handoff_intent=True)
+    decision = decide(Memory(), heard, RULES)
+    assert (decision.action, decision.reason) == (Action.HANDOFF, HandoffReason.INTENT)
+    assert decision.urgency is Urgency.URGENT
+    assert "投诉" in decision.keywords
+
+
+def test_a_missing_order_number_is_asked_for() -> None:
+    heard = Understanding("我的订单到哪了", intent="order_status", missing_slots=("order_no",))
+    decision = decide(Memory(), heard, RULES)
+    assert decision.action is Action.ASK_SLOT
+    assert decision.memory == Memory(BotState.AWAITING_SLOT, 0, "order_status")
+
+
+def test_the_filled_order_question_is_answered() -> None:
+    asked = Memory(BotState.AWAITING_SLOT, 0, "order_status")
+    decision = decide(asked, Understanding("2024112200123", intent="order_status", has_answer=True), RULES)
+    assert decision.action is Action.ANSWER
+
+
+def test_small_talk_is_answered_without_a_rating() -> None:
+    decision = decide(Memory(), Understanding("你好", intent="greeting", has_answer=True), RULES)
+    assert decision.action is Action.ANSWER
+    assert not decision.ask_rating
+    assert decision.memory.state is BotState.ACTIVE
+
+
+def test_a_handed_off_conversation_gets_no_bot_answers() -> None:
+    assert decide(Memory(BotState.HANDED_OFF), answered(), RULES).action is Action.SILENT
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("耳机充电时冒烟了", Urgency.CRITICAL),
+        ("急用，请尽快发货", Urgency.URGENT),
+        ("发票怎么开", Urgency.NORMAL),
+    ],
+)
+def test_urgency_comes_from_the_customers_words(text: str, urgency: Urgency) -> None:
+    assert urgency_of(text, RULES)[0] is urgency
+
+
+def test_urgency_maps_onto_ticket_priority() -> None:
+    assert [u.priority for u in Urgency] == [Priority.LOW, Priority.MEDIUM, Priority.HIGH]
+
+
+@pytest.mark.parametrize("text", ["6", "0", "12", "我的订单 5 到哪了", "", "5个苹果"])
+def test_other_text_is_not_a_rating(text: str) -> None:
+    assert parse_rating(text) is None
