@@ -20,10 +20,10 @@ from servicedesk.domain.errors import Conflict, Forbidden, NotFound, ValidationF
 from servicedesk.domain.knowledge import ContentStatus, Rendered, ScriptScenario, render, variables
 from servicedesk.domain.labels import DEFAULT_LOCALE, SUPPORTED_LOCALES
 from servicedesk.domain.roles import Permission, Principal
-from servicedesk.services.access import require
+from servicedesk.services.access import access_ticket_by_id, require
 from servicedesk.services.knowledge_index import refresh_after_commit
 from servicedesk.store.knowledge import Script
-from servicedesk.store.models import Ticket
+from servicedesk.store.models import Customer
 from servicedesk.store.uow import UnitOfWork
 
 MAX_TITLE = 200
@@ -245,11 +245,15 @@ def script_variables(script: Script) -> tuple[str, ...]:
     return variables(script.body)
 
 
-def ticket_values(ticket: Ticket, agent: Principal, customer_name: str | None = None) -> dict[str, str]:
-    """The variables a ticket fills: who is writing, to whom, about which case."""
-    values = {"agent_name": agent.name, "ticket_no": ticket.number}
-    if customer_name:
-        values["customer_name"] = customer_name
+async def values_for_ticket(uow: UnitOfWork, principal: Principal, ticket_id: int) -> dict[str, str]:
+    """The variables a case fills for staff who may see it: who writes, to whom, which case."""
+    if not principal.role.is_staff:
+        raise NotFound(f"ticket {ticket_id} not found")
+    ticket = await access_ticket_by_id(uow, principal, ticket_id)
+    customer = await uow.session.scalar(select(Customer.name).where(Customer.id == ticket.customer_id))
+    values = {"agent_name": principal.name, "ticket_no": ticket.number}
+    if customer:
+        values["customer_name"] = customer
     return values
 
 
