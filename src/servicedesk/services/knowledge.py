@@ -324,36 +324,52 @@ async def update_article(
         raise ValidationFailed("unknown fields", fields={f: "not editable" for f in sorted(unknown)})
     article = await _load_for_write(uow, actor, article_id)
     _may_edit(actor, article)
-    current = Content(
+    merged = _merge(content_of(article), changes).cleaned()
+    _check_revision(article, expected_revision)
+    if await revise(uow, actor, article, merged, expected_revision=expected_revision, note=clean_note(note)):
+        await uow.commit()
+    return article
+
+
+def content_of(article: Article) -> Content:
+    return Content(
         title=article.title, body=article.body, questions=tuple(article.questions),
         tags=tuple(article.tags), product=article.product, product_version=article.product_version,
         locale=article.locale, review_by=article.review_by,
     )  # fmt: skip
-    merged = _merge(current, changes).cleaned()
-    if article.status is ContentStatus.PUBLISHED and not merged.body:
+
+
+async def revise(
+    uow: UnitOfWork,
+    actor: Principal | None,
+    article: Article,
+    content: Content,
+    *,
+    status: ContentStatus | None = None,
+    expected_revision: int | None = None,
+    note: str = "",
+) -> bool:
+    """Save cleaned `content` (and `status`) as the article's next revision, with its audit
+    event — no permission check, not committed; False when nothing would change. The core of
+    `update_article` and of the importer (`actor` None: the command line)."""
+    status = status or article.status
+    if status is ContentStatus.PUBLISHED and not content.body:
         raise ValidationFailed("a published article needs a body", fields={"body": "required"})
-    note = clean_note(note)
     before = _content_of(article) | {"locale": article.locale}
-    _check_revision(article, expected_revision)
-    _apply(article, merged)
+    _apply(article, content)
+    article.status = status
     after = _content_of(article) | {"locale": article.locale}
     if after == before:
-        return article  # nothing changed: no revision, no event
+        return False
     await _claim_revision(uow, article, expected_revision)
-    article.updated_at = uow.now()
+    now = uow.now()
+    article.updated_at = now
+    if status is ContentStatus.PUBLISHED and before["status"] is not ContentStatus.PUBLISHED:
+        article.published_at = now
     uow.session.add(_snapshot(uow, article, actor, note))
-    _record(
-        uow,
-        actor,
-        "article.updated",
-        article,
-        before,
-        _content_of(article) | {"locale": article.locale},
-        note,
-    )
+    _record(uow, actor, "article.updated", article, before, after, note)
     refresh_after_commit(uow, articles=[article])
-    await uow.commit()
-    return article
+    return True
 
 
 def _check_revision(article: Article, expected: int | None) -> None:
