@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from servicedesk.web.pages import agent, chats, helpcenter, session
+from servicedesk.web.pages import agent, chats, help_articles, helpcenter, knowledge, session
 from servicedesk.web.pages.session import render_error_page
 
 router = APIRouter(include_in_schema=False)
@@ -10,5 +10,7 @@ router.include_router(session.router)
 router.include_router(chats.router)
 router.include_router(agent.router)
 router.include_router(helpcenter.router)
+router.include_router(knowledge.router)
+router.include_router(help_articles.router)
 
 __all__ = ["render_error_page", "router"]

@@ -32,6 +32,7 @@ from servicedesk.web.pages.forms import (
     text_error,
     ticket_update_form,
 )
+from servicedesk.web.pages.knowledge import kb_sidebar
 from servicedesk.web.pages.present import author_name, event_rows, render_page, tr
 from servicedesk.web.pages.session import PagePrincipal, check_csrf
 
@@ -125,6 +126,7 @@ async def _ticket_page(
         "notice": notice,
         "draft": draft,
         "draft_kind": draft_kind,
+        "kb": await kb_sidebar(u, me, ticket),
     }
     return render_page(request, "agent_ticket.html", me, context, status_code)
 
