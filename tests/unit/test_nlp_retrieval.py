@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from servicedesk.nlp import retrieval
 from servicedesk.nlp.retrieval import Document, HybridIndex, stem
 
 PUBLISHED = {"status": "published"}
@@ -338,3 +339,16 @@ def test_search_runs_while_another_thread_upserts() -> None:
         t.join()
     assert not errors
     assert len(idx) == len(KB) + 100
+
+
+def test_bulk_build_in_chunks_keeps_the_last_copy_of_an_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(retrieval, "CHUNK", 4)  # 14 articles → four chunks, the bulk path
+    idx = HybridIndex()
+    newer = Document("returns", "退货新规", ["拆封后还能退货吗"], filters=PUBLISHED)
+    idx.upsert_many(iter([*KB, newer]))
+    assert len(idx) == len(KB)
+    assert top(idx, "拆封后还能退货吗") == "returns"
+    assert idx.search("七天无理由退货怎么申请", k=1)[0].confidence < 0.9  # the old phrasing is gone
+    idx.upsert_many(KB[:6])  # a bulk rebuild over an existing index replaces, never duplicates
+    assert len(idx) == len(KB)
+    assert top(idx, "七天无理由退货怎么申请") == "returns"
