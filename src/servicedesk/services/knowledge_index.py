@@ -52,6 +52,9 @@ CHECK_SECONDS = 2.0  # how stale another process's change may be in this one
 LATE_COMMIT_WINDOW = timedelta(seconds=30)  # rows re-read behind the newest seen updated_at
 SUGGEST_MESSAGES = 3  # the latest customer messages that, with the subject, make the query
 SUGGEST_CHARS = 600
+# A ticket's text is long, so even a fitting article covers a small share of it (0.1–0.4); below
+# this a hit shares only a common word or two ("订单", "怎么") and is noise beside the case.
+SUGGEST_MIN_CONFIDENCE = 0.06
 
 
 def article_document(article: Article) -> Document | None:
@@ -297,7 +300,13 @@ async def search_articles(
 
 
 async def search_scripts(
-    uow: UnitOfWork, principal: Principal, query: str, *, k: int = 5, locale: str | None = None
+    uow: UnitOfWork,
+    principal: Principal,
+    query: str,
+    *,
+    k: int = 5,
+    locale: str | None = None,
+    min_confidence: float = 0.0,
 ) -> list[ScriptHit]:
     """Approved (published) scripts for `query`, for staff."""
     if not principal.role.is_staff:
@@ -305,7 +314,11 @@ async def search_scripts(
     if not query.strip() or k <= 0:
         return []
     index = (await index_of(uow).ready(uow)).index
-    hits = index.search(query, k=k, kind=SCRIPT, where=_where(ContentStatus.PUBLISHED, locale))
+    hits = [
+        h
+        for h in index.search(query, k=k, kind=SCRIPT, where=_where(ContentStatus.PUBLISHED, locale))
+        if h.confidence >= min_confidence
+    ]
     ids = [_parse_id(h.id)[1] for h in hits]
     rows = {
         s.id: s
@@ -341,6 +354,7 @@ async def suggest_for_ticket(
         raise NotFound(f"ticket {ticket_id} not found")
     ticket = await access_ticket_by_id(uow, principal, ticket_id)
     query = await ticket_query(uow, ticket.id, ticket.subject)
-    articles = await search_articles(uow, principal, query, k=k, locale=locale)
-    scripts = await search_scripts(uow, principal, query, k=k, locale=locale)
+    least = SUGGEST_MIN_CONFIDENCE
+    articles = await search_articles(uow, principal, query, k=k, locale=locale, min_confidence=least)
+    scripts = await search_scripts(uow, principal, query, k=k, locale=locale, min_confidence=least)
     return Suggestions(query, articles, scripts)
