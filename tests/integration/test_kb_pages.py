@@ -167,7 +167,7 @@ async def test_the_ticket_page_suggests_scripts_filled_for_the_customer(
     assert alice is not None and eve is not None
     async with UnitOfWork(db) as uow:
         script = await lib.create_script(uow, alice, lib.ScriptContent(
-            ScriptScenario.APOLOGY, "耳机故障致歉", "{customer_name}您好，耳机出现故障非常抱歉，请提供订单号 {order_no}，我们为您换新。",
+            ScriptScenario.APOLOGY, "耳机没有声音致歉", "{customer_name}您好，耳机出现故障非常抱歉，请提供订单号 {order_no}，我们为您换新。",
             compliance_note="换新需核实购买凭证。",
         ))  # fmt: skip
     async with UnitOfWork(db) as uow:

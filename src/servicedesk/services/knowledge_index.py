@@ -31,7 +31,7 @@ import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -52,9 +52,12 @@ CHECK_SECONDS = 2.0  # how stale another process's change may be in this one
 LATE_COMMIT_WINDOW = timedelta(seconds=30)  # rows re-read behind the newest seen updated_at
 SUGGEST_MESSAGES = 3  # the latest customer messages that, with the subject, make the query
 SUGGEST_CHARS = 600
-# A ticket's text is long, so even a fitting article covers a small share of it (0.1–0.4); below
-# this a hit shares only a common word or two ("订单", "怎么") and is noise beside the case.
-SUGGEST_MIN_CONFIDENCE = 0.06
+# A ticket's text is long, so even a fitting article covers a small share of it (0.05–0.4, less
+# in a young knowledge base where every article shares the same few words, so idf is low).
+# Suggestions keep hits above a floor (one shared "订单" or "怎么" scores ~0.01) and within
+# SUGGEST_NEAR_BEST of the best hit of their kind, so a clear answer is not buried in noise.
+SUGGEST_FLOOR = 0.01
+SUGGEST_NEAR_BEST = 0.25
 
 
 def article_document(article: Article) -> Document | None:
@@ -246,6 +249,9 @@ class ScriptHit:
     matched: str
 
 
+H = TypeVar("H", ArticleHit, ScriptHit)
+
+
 @dataclass(frozen=True, slots=True)
 class Suggestions:
     query: str
@@ -354,7 +360,12 @@ async def suggest_for_ticket(
         raise NotFound(f"ticket {ticket_id} not found")
     ticket = await access_ticket_by_id(uow, principal, ticket_id)
     query = await ticket_query(uow, ticket.id, ticket.subject)
-    least = SUGGEST_MIN_CONFIDENCE
-    articles = await search_articles(uow, principal, query, k=k, locale=locale, min_confidence=least)
-    scripts = await search_scripts(uow, principal, query, k=k, locale=locale, min_confidence=least)
-    return Suggestions(query, articles, scripts)
+    floor = SUGGEST_FLOOR
+    articles = await search_articles(uow, principal, query, k=k, locale=locale, min_confidence=floor)
+    scripts = await search_scripts(uow, principal, query, k=k, locale=locale, min_confidence=floor)
+    return Suggestions(query, _near_best(articles), _near_best(scripts))
+
+
+def _near_best(hits: list[H]) -> list[H]:
+    best = max((h.confidence for h in hits), default=0.0)
+    return [h for h in hits if h.confidence >= best * SUGGEST_NEAR_BEST]
