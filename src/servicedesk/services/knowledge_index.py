@@ -116,6 +116,7 @@ class KnowledgeIndex:
         self.encoder = encoder
         self.index = HybridIndex(encoder)
         self.loaded = False
+        self._loading = False
         self._lock = asyncio.Lock()
         self._checked_at = 0.0
         self._marks = {ARTICLE: _Mark(), SCRIPT: _Mark()}
@@ -133,11 +134,12 @@ class KnowledgeIndex:
         self.index.upsert_many(upserts)
 
     def committed(self, rows: Sequence[Article | Script]) -> None:
-        """A change of this process, just committed."""
-        if not self.loaded:
+        """A change of this process, just committed. Before the first load there is nothing to
+        update (the load reads it); during the load it is kept to apply after."""
+        if self._loading:
             self._early.extend(rows)
-            return
-        self.apply(rows)
+        elif self.loaded:
+            self.apply(rows)
 
     async def ready(self, uow: UnitOfWork) -> KnowledgeIndex:
         """Load on first use; afterwards, at most every CHECK_SECONDS, catch up with changes
@@ -157,6 +159,15 @@ class KnowledgeIndex:
         return {ARTICLE: _Mark(int(a[0] or 0), a[1]), SCRIPT: _Mark(int(s[0] or 0), s[1])}
 
     async def _load(self, uow: UnitOfWork) -> None:
+        self._loading = True
+        try:
+            await self._build(uow)
+        finally:
+            self._loading = False
+        early, self._early = self._early, []
+        self.apply(early)
+
+    async def _build(self, uow: UnitOfWork) -> None:
         marks = await self._marks_now(uow)
         articles = list(
             await uow.session.scalars(select(Article).where(Article.status != ContentStatus.ARCHIVED))
@@ -171,8 +182,6 @@ class KnowledgeIndex:
         await asyncio.to_thread(fresh.upsert_many, docs)  # 100k articles: seconds of CPU
         self.index = fresh
         self._marks, self._checked_at, self.loaded = marks, time.monotonic(), True
-        early, self._early = self._early, []
-        self.apply(early)
 
     async def _catch_up(self, uow: UnitOfWork) -> None:
         marks = await self._marks_now(uow)
