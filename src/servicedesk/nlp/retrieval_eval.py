@@ -66,23 +66,23 @@ def intent_task(
     return Task(name, documents, queries, note)
 
 
-def afqmc_task(data_dir: Path) -> Task:
+def afqmc_task(data_dir: Path, queries: int = AFQMC_QUERIES, articles: int = AFQMC_ARTICLES) -> Task:
     with (Path(data_dir) / "afqmc" / "train.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     rng = random.Random(SEED)  # noqa: S311 - a reproducible sample, not a secret
     positives = [(r["sentence1"], r["sentence2"]) for r in rows if r["label"] == "1"]
-    picked = rng.sample(positives, AFQMC_QUERIES)
-    articles = {s1 for s1, _ in picked}
-    others = sorted({r["sentence1"] for r in rows} - articles)
-    articles |= set(rng.sample(others, AFQMC_ARTICLES - len(articles)))
-    ids = {text: f"a{i}" for i, text in enumerate(sorted(articles))}
+    picked = rng.sample(positives, min(queries, len(positives)))
+    texts = {s1 for s1, _ in picked}
+    others = sorted({r["sentence1"] for r in rows} - texts)
+    texts |= set(rng.sample(others, max(0, min(articles - len(texts), len(others)))))
+    ids = {text: f"a{i}" for i, text in enumerate(sorted(texts))}
     documents = [Document(doc_id, "", [text]) for text, doc_id in ids.items()]
-    queries = [(s2, ids[s1]) for s1, s2 in picked]
+    asked = [(s2, ids[s1]) for s1, s2 in picked]
     note = (
-        f"{len(documents)} articles (sentence1 of {AFQMC_QUERIES} sampled paraphrase pairs + other pairs' "
-        f"sentence1), {len(queries)} questions (their sentence2)"
+        f"{len(documents)} articles (sentence1 of {len(picked)} sampled paraphrase pairs + other pairs' "
+        f"sentence1), {len(asked)} questions (their sentence2)"
     )
-    return Task("afqmc", documents, queries, note)
+    return Task("afqmc", documents, asked, note)
 
 
 def evaluate(task: Task, encoder: Encoder | None = None) -> Scores:
