@@ -360,8 +360,15 @@ class HybridIndex:
         if self.encoder is None or any(seg.batch.vectors is None for seg in snap.segments):
             return None
         qv = vector if vector is not None else self.encoder.encode([query[:MAX_QUERY_CHARS]])[0]
+        qv = np.asarray(qv, np.float32)
+        # einsum, not `@`: BLAS would spread this memory-bound product over threads that fight
+        # the encoder's and the web server's for 2 cores (4–7 ms instead of 1.7 at 10,000 × 512)
         return np.concatenate(
-            [seg.batch.vectors @ qv for seg in snap.segments if seg.batch.vectors is not None]
+            [
+                np.einsum("ij,j->i", seg.batch.vectors, qv)
+                for seg in snap.segments
+                if seg.batch.vectors is not None
+            ]
         )
 
     def _mask(self, snap: _Snapshot, kind: str | None, where: Mapping[str, str] | None) -> np.ndarray:
