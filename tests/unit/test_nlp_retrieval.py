@@ -397,3 +397,13 @@ def test_retrieval_figures_on_sets_in_the_shared_layout(tmp_path: Path) -> None:
     assert by_key[("afqmc", "hit@1 (BM25)")] == 1.0
     assert {f.task for f in figures} == {"retrieval", "speed"}
     assert not any("usem3" in f.metric for f in figures)
+
+
+def test_greetings_around_a_question_do_not_lower_its_confidence(index: HybridIndex) -> None:
+    bare = index.search("发票抬头写错了怎么办", k=1)[0]
+    wrapped = index.search("客服你好，请问发票抬头写错了怎么办", k=1)[0]
+    assert wrapped.id == bare.id == "invoice"
+    assert wrapped.confidence > 0.8 * bare.confidence
+    idx = HybridIndex()
+    idx.upsert_many([Document("welcome", "欢迎语", ["你好", "在吗"], kind="script"), *KB[:3]])
+    assert top(idx, "你好") == "welcome"  # a greeting alone is still searched as itself

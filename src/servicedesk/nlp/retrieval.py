@@ -19,7 +19,8 @@ score (plus the body's) by the score the query would get against a phrasing iden
 roughly the idf-weighted share of the query that the document matched, in [0, 1] (1 for a known
 phrasing) and comparable across queries — what the bot's "is this a confident answer" threshold
 needs. Query words the index has never seen count in the denominator, so "今天天气怎么样" against
-a shop's FAQ scores low. A Chinese query word that is not in the index as a word backs off to its
+a shop's FAQ scores low, while greetings around a question (客服你好，请问…) are dropped before
+they can lower it. A Chinese query word that is not in the index as a word backs off to its
 bigrams, which is how it meets the bodies (indexed by bigrams only).
 
 Dense fusion (optional). With an encoder, each document also gets one vector (the normalised
@@ -63,6 +64,9 @@ MAX_QUERY_CHARS = 1000  # a ticket's first 1,000 characters say what it is about
 CHUNK = 4096  # documents tokenised between lock acquisitions in a bulk build
 
 _LATIN = re.compile(r"[a-z0-9]+")
+# greetings customers wrap a question in (客服你好，请问…): no article is about them, and as words
+# the index has never seen they would weigh heavily in the confidence's denominator
+_GREETING = re.compile(r"你好|您好|请问|在吗|在不在")
 _STEM_RULES = (("sses", "ss"), ("ies", "y"), ("ing", ""), ("ed", ""), ("s", ""))
 
 
@@ -267,7 +271,8 @@ class HybridIndex:
         snap = self._snap
         if k <= 0 or snap.live == 0:
             return []
-        tokens = short_tokens(query[:MAX_QUERY_CHARS])
+        text = query[:MAX_QUERY_CHARS]
+        tokens = short_tokens(_GREETING.sub(" ", segment.normalize(text))) or short_tokens(text)
         if not tokens:
             return []
         ids, weights, self_score = self._query_terms(snap, tokens)
