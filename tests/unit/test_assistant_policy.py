@@ -170,3 +170,11 @@ def test_urgency_maps_onto_ticket_priority() -> None:
 @pytest.mark.parametrize("text", ["6", "0", "12", "我的订单 5 到哪了", "", "5个苹果"])
 def test_other_text_is_not_a_rating(text: str) -> None:
     assert parse_rating(text) is None
+
+
+def test_words_of_danger_go_to_a_person_at_once() -> None:
+    heard = Understanding("充电器充着充着冒烟了", intent="product_question", has_answer=True)
+    decision = decide(Memory(), heard, RULES)
+    assert (decision.action, decision.reason) == (Action.HANDOFF, HandoffReason.SAFETY)
+    assert decision.urgency is Urgency.CRITICAL
+    assert "冒烟" in decision.keywords

@@ -29,6 +29,7 @@ class HandoffReason(StrEnum):
     LOW_RATING = "low_rating"
     NO_MATCH = "no_match"  # consecutive messages the bot could not match
     INTENT = "intent"  # an intent that always goes to a person (a complaint)
+    SAFETY = "safety"  # words of danger (smoke, fire, injury): a person at once
 
 
 class Urgency(StrEnum):
@@ -61,6 +62,7 @@ for _value, _zh, _en in [
     (HandoffReason.LOW_RATING, "客户对机器人回答评分低", "Customer rated the bot's answer low"),
     (HandoffReason.NO_MATCH, "机器人连续未能识别问题", "The bot could not match the question repeatedly"),
     (HandoffReason.INTENT, "该类问题需人工处理", "This kind of question goes to a person"),
+    (HandoffReason.SAFETY, "涉及人身或财产安全", "Safety at stake"),
     (Urgency.NORMAL, "普通", "Normal"),
     (Urgency.URGENT, "紧急", "Urgent"),
     (Urgency.CRITICAL, "特急", "Critical"),
@@ -183,6 +185,8 @@ def decide(memory: Memory, heard: Understanding, rules: BotRules) -> Decision:
             return Decision(Action.THANK, Memory(), rating=rating)
         # not a rating: a new question, handled as in the active state
 
+    if urgency is Urgency.CRITICAL:
+        return _handoff(memory, HandoffReason.SAFETY, urgency, urgent_words)
     asked = _found(heard.text, rules.handoff_phrases)
     if asked:
         return _handoff(memory, HandoffReason.ASKED, urgency, asked + urgent_words)

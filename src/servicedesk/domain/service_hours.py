@@ -40,4 +40,6 @@ class ServiceHours:
         return today if today > local else today + timedelta(days=1)
 
     def describe(self) -> str:
+        if self.opens == self.closes:
+            return "00:00–24:00"  # around the clock, not the empty-looking 00:00–00:00
         return f"{self.opens:%H:%M}–{self.closes:%H:%M}"

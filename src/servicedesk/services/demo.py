@@ -69,6 +69,7 @@ from servicedesk.services.demo_content import (
     _CustomerSpec,
     _Scenario,
 )
+from servicedesk.services.demo_knowledge import load_knowledge
 from servicedesk.store.db import Database
 from servicedesk.store.models import Customer, Message, Team, Ticket, User
 from servicedesk.store.uow import UnitOfWork
@@ -288,6 +289,10 @@ class _Loader:
         await self._organisation_and_customers()
         plans = self._plan_tickets()
         await self._execute(plans)
+        self.at(self.now)
+        async with UnitOfWork(self.db) as uow:  # the shop's knowledge, scripts, intents, orders
+            await load_knowledge(uow, order_customers=self.customer_ids)
+            await uow.commit()
         self.at(self.now - timedelta(days=400))
         async with UnitOfWork(self.db) as uow:  # last: it marks the load as complete
             await staff_service.create_user(

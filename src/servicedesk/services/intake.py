@@ -15,6 +15,7 @@ on the right case (R-IN-1, R-IN-2).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,8 +27,11 @@ from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.pii import mask_text, normalize_mobile
 from servicedesk.services.customers import create_customer
 from servicedesk.services.tickets import apply_status, latest_conversation_id, open_case
-from servicedesk.store.models import Customer, CustomerIdentity, Message, Ticket
+from servicedesk.store.models import Conversation, Customer, CustomerIdentity, Message, Ticket
 from servicedesk.store.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from servicedesk.services.assistant import Assistant, BotOutcome
 
 CONTINUING_CHANNELS = frozenset(
     {Channel.WEB_CHAT, Channel.WECHAT, Channel.WEIBO, Channel.DOUYIN, Channel.PHONE}
@@ -44,6 +48,8 @@ class Intake:
     new_ticket: bool = False
     duplicate: bool = False
     ignored: str | None = None  # why nothing was stored: "automatic", "event"
+    conversation_id: int | None = None
+    bot: BotOutcome | None = None  # what the bot did, when it had the message
 
 
 def identity_key(channel: Channel, sender: str) -> str:
@@ -137,8 +143,18 @@ async def _append(uow: UnitOfWork, ticket: Ticket, customer: Customer, inbound: 
     return message
 
 
-async def receive(uow: UnitOfWork, inbound: InboundMessage, *, thread_hint: int | None = None) -> Intake:
+async def receive(
+    uow: UnitOfWork,
+    inbound: InboundMessage,
+    *,
+    thread_hint: int | None = None,
+    assistant: Assistant | None = None,
+) -> Intake:
     """Store `inbound` once, on the right customer and case, and commit.
+
+    With an `assistant` that handles the channel, a message that no person's case continues
+    goes to the bot's conversation instead, and the bot answers in the same transaction (it
+    opens a case when it hands over).
 
     `thread_hint` must come from something the channel authenticated (a signed Message-ID), never
     from a subject line; a hint naming another customer's case is ignored. Two deliveries racing
@@ -147,7 +163,7 @@ async def receive(uow: UnitOfWork, inbound: InboundMessage, *, thread_hint: int 
     """
     for attempt in (1, 2):
         try:
-            return await _receive_once(uow, inbound, thread_hint)
+            return await _receive_once(uow, inbound, thread_hint, assistant)
         except (IntegrityError, Conflict):
             await uow.session.rollback()
             if attempt == 2:
@@ -155,7 +171,9 @@ async def receive(uow: UnitOfWork, inbound: InboundMessage, *, thread_hint: int 
     raise AssertionError("unreachable")
 
 
-async def _receive_once(uow: UnitOfWork, inbound: InboundMessage, thread_hint: int | None) -> Intake:
+async def _receive_once(
+    uow: UnitOfWork, inbound: InboundMessage, thread_hint: int | None, assistant: Assistant | None
+) -> Intake:
     if inbound.kind is InboundKind.AUTOMATIC:
         return Intake(ignored="automatic")
     stored = await _already_stored(uow, inbound)
@@ -169,9 +187,16 @@ async def _receive_once(uow: UnitOfWork, inbound: InboundMessage, thread_hint: i
             None, "channel.event", subject_type="customer", subject_id=customer.id,
             after={"channel": inbound.channel.value, **details},
         )  # fmt: skip
+        if assistant is not None and inbound.metadata.get("event") == "subscribe":
+            recipient = identity_key(inbound.channel, inbound.sender)
+            key = inbound.message_id or f"{inbound.channel.value}:{recipient}"
+            channel = inbound.channel
+            await assistant.greet(uow, customer=customer, channel=channel, recipient=recipient, key=key)
         await uow.commit()
         return Intake(customer_id=customer.id, ignored="event")
     ticket = await _case_for(uow, customer, inbound, thread_hint)
+    if ticket is None and assistant is not None and await assistant.handles(uow, inbound.channel):
+        return await _to_bot(uow, assistant, customer, inbound)
     new_ticket = ticket is None
     if ticket is None:
         ticket, message = await open_case(
@@ -182,6 +207,46 @@ async def _receive_once(uow: UnitOfWork, inbound: InboundMessage, thread_hint: i
         message = await _append(uow, ticket, customer, inbound)
     await uow.commit()
     return Intake(customer.id, ticket.id, message.id, new_ticket=new_ticket)
+
+
+async def _bot_conversation(uow: UnitOfWork, customer: Customer, channel: Channel) -> Conversation:
+    """The customer's conversation with the bot on this channel that no case has taken yet."""
+    current = await uow.session.scalar(
+        select(Conversation)
+        .where(Conversation.customer_id == customer.id, Conversation.channel == channel)
+        .where(Conversation.ticket_id.is_(None), Conversation.ended_at.is_(None))
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+    if current is None:
+        current = Conversation(customer_id=customer.id, channel=channel, started_at=uow.now())
+        uow.session.add(current)
+        await uow.session.flush()
+    return current
+
+
+async def _to_bot(
+    uow: UnitOfWork, assistant: Assistant, customer: Customer, inbound: InboundMessage
+) -> Intake:
+    conversation = await _bot_conversation(uow, customer, inbound.channel)
+    message = Message(
+        conversation_id=conversation.id, kind=MessageKind.INBOUND, channel=inbound.channel,
+        author_customer_id=customer.id, body=inbound.body or "(空)", external_id=inbound.message_id,
+        created_at=uow.now(), attachments=[], meta=_masked(inbound) or None,
+    )  # fmt: skip
+    uow.session.add(message)
+    await uow.session.flush()
+    uow.record(
+        None, "message.inbound", subject_type="message", subject_id=message.id,
+        after={"kind": "inbound", "channel": inbound.channel.value, "length": len(inbound.body),
+               "conversation_id": conversation.id},
+    )  # fmt: skip
+    outcome = await assistant.respond(uow, customer=customer, conversation=conversation, message=message)
+    await uow.commit()
+    return Intake(
+        customer.id, outcome.ticket_id, message.id, new_ticket=outcome.ticket_id is not None,
+        conversation_id=conversation.id, bot=outcome,
+    )  # fmt: skip
 
 
 __all__ = ["Intake", "identity_key", "receive", "resolve_customer"]

@@ -13,16 +13,16 @@ from sqlalchemy import select
 from servicedesk.channels.message import OutboundMessage
 from servicedesk.domain.catalog import Channel, MessageKind
 from servicedesk.services.outbox import enqueue
-from servicedesk.store.models import CustomerIdentity, Message, Ticket
+from servicedesk.store.models import Conversation, CustomerIdentity, Message, Ticket
 from servicedesk.store.uow import UnitOfWork
 
 ANSWERED_ON_CHANNEL = frozenset({Channel.EMAIL, Channel.WECHAT, Channel.WEB_CHAT})
 
 
-async def _recipient(uow: UnitOfWork, ticket: Ticket) -> str | None:
+async def _recipient(uow: UnitOfWork, customer_id: int, channel: Channel) -> str | None:
     return await uow.session.scalar(
         select(CustomerIdentity.external_id)
-        .where(CustomerIdentity.customer_id == ticket.customer_id, CustomerIdentity.channel == ticket.channel)
+        .where(CustomerIdentity.customer_id == customer_id, CustomerIdentity.channel == channel)
         .where(CustomerIdentity.undeliverable_since.is_(None))
         .order_by(CustomerIdentity.verified.desc(), CustomerIdentity.id.desc())
         .limit(1)
@@ -44,7 +44,7 @@ async def queue_reply(uow: UnitOfWork, ticket: Ticket, reply: Message) -> bool:
     read in place or the customer has no identity on it (the agent sees the reply either way)."""
     if ticket.channel not in ANSWERED_ON_CHANNEL:
         return False
-    recipient = await _recipient(uow, ticket)
+    recipient = await _recipient(uow, ticket.customer_id, ticket.channel)
     if recipient is None:
         return False
     message = OutboundMessage(
@@ -53,4 +53,22 @@ async def queue_reply(uow: UnitOfWork, ticket: Ticket, reply: Message) -> bool:
         metadata={"ticket_id": str(ticket.id), "message_id": str(reply.id)},
     )  # fmt: skip
     await enqueue(uow, message, ticket_id=ticket.id, dedupe_key=f"reply:{reply.id}")
+    return True
+
+
+async def queue_conversation_reply(
+    uow: UnitOfWork, conversation: Conversation, reply: Message, *, sender: str = "agent"
+) -> bool:
+    """The same for a conversation that has no case (yet): the bot answering a chat or a
+    WeChat message before any person is involved."""
+    if conversation.channel not in ANSWERED_ON_CHANNEL:
+        return False
+    recipient = await _recipient(uow, conversation.customer_id, conversation.channel)
+    if recipient is None:
+        return False
+    message = OutboundMessage(
+        channel=conversation.channel, recipient=recipient, body=reply.body,
+        metadata={"conversation_id": str(conversation.id), "message_id": str(reply.id), "from": sender},
+    )  # fmt: skip
+    await enqueue(uow, message, dedupe_key=f"reply:{reply.id}")
     return True

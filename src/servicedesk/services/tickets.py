@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
 from servicedesk.domain.errors import Conflict, Forbidden, ValidationFailed
@@ -135,13 +135,12 @@ async def open_case(
     """The ticket, its conversation and first message, and the audit event — not committed.
     Shared by staff and customers (`create_ticket`) and by channel intake (`actor` None: the
     system), so every new case is built the same way."""
-    subject, body = clean_subject(subject), check_body(body)
-    now = uow.now()
-    ticket = Ticket(
-        subject=subject, type=type, priority=priority, status=TicketStatus.NEW, channel=channel,
-        customer=customer, team=team, assignee=assignee, created_at=now, updated_at=now,
-        reopened_count=0, tags=[TicketTag(tag=t) for t in normalize_tags(tags)],
+    body = check_body(body)
+    ticket = _new_ticket(
+        uow, customer=customer, subject=subject, channel=channel, type=type, priority=priority,
+        team=team, assignee=assignee, tags=tags,
     )  # fmt: skip
+    now = ticket.created_at
     conversation = Conversation(customer=customer, channel=channel, ticket=ticket, started_at=now)
     first = Message(
         conversation=conversation, ticket=ticket, kind=MessageKind.INBOUND, channel=channel,
@@ -156,6 +155,56 @@ async def open_case(
         ticket_id=ticket.id, after=snapshot(ticket),
     )  # fmt: skip
     return ticket, first
+
+
+def _new_ticket(
+    uow: UnitOfWork,
+    *,
+    customer: Customer,
+    subject: str,
+    channel: Channel,
+    type: TicketType,
+    priority: Priority,
+    team: Team | None = None,
+    assignee: User | None = None,
+    tags: Iterable[str] = (),
+) -> Ticket:
+    now = uow.now()
+    return Ticket(
+        subject=clean_subject(subject), type=type, priority=priority, status=TicketStatus.NEW,
+        channel=channel, customer=customer, team=team, assignee=assignee, created_at=now,
+        updated_at=now, reopened_count=0, tags=[TicketTag(tag=t) for t in normalize_tags(tags)],
+    )  # fmt: skip
+
+
+async def adopt_conversation(
+    uow: UnitOfWork,
+    *,
+    customer: Customer,
+    conversation: Conversation,
+    subject: str,
+    type: TicketType,
+    priority: Priority,
+    tags: Iterable[str] = (),
+) -> Ticket:
+    """A case for a conversation that so far had none (the bot handing over, R-BOT-5): the
+    messages already exchanged become the case's history, so the agent reads the whole
+    conversation and the customer repeats nothing. Not committed."""
+    ticket = _new_ticket(
+        uow, customer=customer, subject=subject, channel=conversation.channel, type=type,
+        priority=priority, tags=tags,
+    )  # fmt: skip
+    uow.session.add(ticket)
+    await uow.session.flush()
+    conversation.ticket_id = ticket.id
+    await uow.session.execute(
+        update(Message).where(Message.conversation_id == conversation.id).values(ticket_id=ticket.id)
+    )
+    uow.record(
+        None, "ticket.created", subject_type="ticket", subject_id=ticket.id, ticket_id=ticket.id,
+        after={**snapshot(ticket), "conversation_id": conversation.id},
+    )  # fmt: skip
+    return ticket
 
 
 def _check_version(ticket: Ticket, expected: int | None) -> None:

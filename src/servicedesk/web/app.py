@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,10 +19,15 @@ from servicedesk import __version__
 from servicedesk.channels.email.server import start_mail_listener
 from servicedesk.channels.registry import transports
 from servicedesk.channels.webchat.hub import ChatHub
+from servicedesk.domain.assistant import BotRules
 from servicedesk.jobs.outbox import Dispatcher
+from servicedesk.nlp.embeddings import load_encoder
+from servicedesk.services import knowledge_index
+from servicedesk.services.assistant import Assistant, AssistantConfig
 from servicedesk.services.auth import PrincipalCache
 from servicedesk.settings import Settings, get_settings
 from servicedesk.store.db import Database
+from servicedesk.store.uow import UnitOfWork
 from servicedesk.web import api, channels, pages
 from servicedesk.web.errors import install_error_handlers
 from servicedesk.web.live import StaffHub
@@ -40,6 +46,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             delivery = transports(settings, chat_hub=app.state.chat_hub)
             dispatcher = Dispatcher(database, delivery, worker_id=f"web-{os.getpid()}")
             worker = asyncio.create_task(dispatcher.run_forever(stop))
+        warming = asyncio.create_task(_warm(app.state.assistant, database))
         mail = None
         if settings.smtp_listen_port:
             mail = await start_mail_listener(database, settings)
@@ -48,6 +55,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             mail.close()
             await mail.wait_closed()
         stop.set()
+        warming.cancel()
         if worker is not None:
             await worker
         if db is None:  # we made it, we close it
@@ -66,6 +74,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     app.state.chat_hub = ChatHub()
     app.state.staff_hub = StaffHub()
+    app.state.assistant = Assistant(assistant_config(settings))
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -86,3 +95,29 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app
+
+
+def assistant_config(settings: Settings) -> AssistantConfig:
+    encoder = load_encoder(settings.embedding_model)
+    if encoder is not None:
+        knowledge_index.use_encoder(encoder)
+    rules = BotRules(
+        handoff_rating_max=settings.bot_handoff_rating_max, max_consecutive_misses=settings.bot_max_misses
+    )
+    return AssistantConfig(
+        enabled=settings.assistant_enabled, channels=frozenset(settings.assistant_channels),
+        bot_name=settings.bot_name, rules=rules, intent_threshold=settings.bot_intent_threshold,
+        article_min_confidence=settings.bot_article_min_confidence,
+        handoff_contact_minutes=settings.handoff_contact_minutes, hours=settings.service_hours,
+        encoder=encoder,
+    )  # fmt: skip
+
+
+async def _warm(assistant: Assistant, db: Database) -> None:
+    """Train the bot in the background at start; a failure here is logged, the server runs on
+    (the bot trains on its first message instead)."""
+    try:
+        async with UnitOfWork(db, write=False) as uow:
+            await assistant.warm(uow)
+    except Exception:
+        logging.getLogger(__name__).exception("warming the assistant failed")

@@ -17,7 +17,7 @@ class WebChatTransport:
     async def send(self, message: OutboundMessage) -> None:
         frame = {
             "type": "message",
-            "from": "agent",
+            "from": message.metadata.get("from", "agent"),
             "body": message.body,
             "id": message.metadata.get("message_id"),
             "author": message.metadata.get("author", ""),

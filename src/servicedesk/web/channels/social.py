@@ -65,5 +65,5 @@ async def deliver(
     except SocialPayloadError as error:
         raise ValidationFailed(error.reason, fields=error.fields) from error
     async with uow() as u:
-        result = await receive(u, inbound)
+        result = await receive(u, inbound, assistant=request.app.state.assistant)
     return {"ok": True, "duplicate": result.duplicate}

@@ -27,10 +27,11 @@ from servicedesk.channels.webchat.hub import ChatHub
 from servicedesk.domain.catalog import Channel, MessageKind
 from servicedesk.domain.errors import DomainError
 from servicedesk.domain.service_hours import ServiceHours
+from servicedesk.services.assistant import Assistant
 from servicedesk.services.intake import receive
 from servicedesk.settings import Settings
 from servicedesk.store.db import Database
-from servicedesk.store.models import CustomerIdentity, Message, Ticket
+from servicedesk.store.models import Conversation, CustomerIdentity, Message, Ticket
 from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.live import StaffHub
 
@@ -42,20 +43,22 @@ MAX_BODY = 5000
 
 
 async def _history(db: Database, visitor: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The visitor's latest conversation, with the bot or with a person (a case adopts the
+    bot's conversation when it hands over, so one history covers both)."""
     async with UnitOfWork(db, write=False) as uow:
-        ticket_id = await uow.session.scalar(
-            select(Ticket.id)
-            .join(CustomerIdentity, CustomerIdentity.customer_id == Ticket.customer_id)
+        conversation_id = await uow.session.scalar(
+            select(Conversation.id)
+            .join(CustomerIdentity, CustomerIdentity.customer_id == Conversation.customer_id)
             .where(CustomerIdentity.channel == Channel.WEB_CHAT, CustomerIdentity.external_id == visitor)
-            .where(Ticket.channel == Channel.WEB_CHAT)
-            .order_by(Ticket.updated_at.desc())
+            .where(Conversation.channel == Channel.WEB_CHAT)
+            .order_by(Conversation.id.desc())
             .limit(1)
         )
-        if ticket_id is None:
+        if conversation_id is None:
             return []
         rows = await uow.session.scalars(
             select(Message)
-            .where(Message.ticket_id == ticket_id, Message.kind != MessageKind.NOTE)
+            .where(Message.conversation_id == conversation_id, Message.kind != MessageKind.NOTE)
             .order_by(Message.created_at.desc(), Message.id.desc())
             .limit(limit)
         )
@@ -63,7 +66,7 @@ async def _history(db: Database, visitor: str, limit: int = 50) -> list[dict[str
 
 
 def _frame(m: Message) -> dict[str, Any]:
-    who = "visitor" if m.kind is MessageKind.INBOUND else "agent"
+    who = "visitor" if m.kind is MessageKind.INBOUND else "bot" if (m.meta or {}).get("bot") else "agent"
     return {"type": "message", "from": who, "body": m.body, "id": str(m.id), "at": m.created_at.isoformat()}
 
 
@@ -83,7 +86,9 @@ def closed_notice(hours: ServiceHours, now: datetime, ticket_id: int | None) -> 
     return {"type": "notice", "body": body, "opens_at": opening.isoformat()}
 
 
-async def _on_frame(raw: str, *, visitor: str, db: Database, hours: ServiceHours) -> list[dict[str, Any]]:
+async def _on_frame(
+    raw: str, *, visitor: str, db: Database, hours: ServiceHours, assistant: Assistant | None = None
+) -> list[dict[str, Any]]:
     if len(raw) > MAX_FRAME:
         return [_refusal(f"frame larger than {MAX_FRAME} bytes")]
     try:
@@ -108,11 +113,13 @@ async def _on_frame(raw: str, *, visitor: str, db: Database, hours: ServiceHours
     )  # fmt: skip
     try:
         async with UnitOfWork(db) as uow:
-            result = await receive(uow, inbound)
+            result = await receive(uow, inbound, assistant=assistant)
     except DomainError as error:
         return [_refusal(error.message, client_id)]
     ack = {"type": "ack", "id": client_id, "ticket_id": result.ticket_id, "duplicate": result.duplicate}
-    notice = None if result.duplicate else closed_notice(hours, db.clock(), result.ticket_id)
+    # the bot answers around the clock and says itself when a person will come
+    quiet = result.duplicate or result.bot is not None
+    notice = None if quiet else closed_notice(hours, db.clock(), result.ticket_id)
     return [ack] if notice is None else [ack, notice]
 
 
@@ -146,6 +153,16 @@ async def _tell_staff(hub: StaffHub, db: Database, ticket_id: int, raw: str) -> 
     )
 
 
+async def _welcome(websocket: WebSocket, db: Database, settings: Settings) -> str:
+    """The web chat's welcome script (R-IN-4) in the visitor's language, else the setting."""
+    assistant: Assistant = websocket.app.state.assistant
+    lang = websocket.query_params.get("lang", "")
+    locale = "en" if lang.startswith("en") else "zh"
+    async with UnitOfWork(db, write=False) as uow:
+        text = await assistant.welcome(uow, Channel.WEB_CHAT, locale)
+    return text or settings.webchat_welcome
+
+
 @router.websocket("/ws")
 async def chat(websocket: WebSocket, visitor: str | None = None) -> None:
     settings: Settings = websocket.app.state.settings
@@ -157,13 +174,20 @@ async def chat(websocket: WebSocket, visitor: str | None = None) -> None:
     send = websocket.send_json
     hub.connect(visitor, send)
     try:
-        await send({"type": "hello", "visitor": visitor, "welcome": settings.webchat_welcome})
+        await send({"type": "hello", "visitor": visitor, "welcome": await _welcome(websocket, db, settings)})
         await send({"type": "history", "messages": await _history(db, visitor)})
         while True:
             raw = await websocket.receive_text()
-            for answer in await _on_frame(raw, visitor=visitor, db=db, hours=settings.service_hours):
+            answers = await _on_frame(
+                raw,
+                visitor=visitor,
+                db=db,
+                hours=settings.service_hours,
+                assistant=websocket.app.state.assistant,
+            )
+            for answer in answers:
                 await send(answer)
-                if answer["type"] == "ack" and not answer["duplicate"]:
+                if answer["type"] == "ack" and not answer["duplicate"] and answer["ticket_id"]:
                     await _tell_staff(websocket.app.state.staff_hub, db, answer["ticket_id"], raw)
     except WebSocketDisconnect:
         pass

@@ -94,5 +94,5 @@ async def deliver(
     except WeChatError as error:
         raise HTTPException(400, f"malformed message: {error}") from error
     async with uow() as u:
-        await receive(u, inbound)
+        await receive(u, inbound, assistant=request.app.state.assistant)
     return "success"

@@ -1,0 +1,549 @@
+"""The bot between intake and ticketing (R-BOT-1 … R-BOT-5, DESIGN flow 1).
+
+For a conversation no person has yet, every customer message goes through three steps:
+understand (intent model, slots, a business connector, the knowledge base as fallback),
+decide (`domain.assistant.decide`, the pure policy) and act (answer, ask, thank, or hand over
+by opening a pre-filled case from the conversation). All of it runs in the intake's
+transaction, so the customer's message, the bot's answer and its outbox row are stored
+together, exactly once, however often the channel retries.
+
+The trained intent model lives in memory per process and is retrained when the intents or the
+articles they answer with change (checked by a cheap stamp query per message), so an edit in
+the admin page takes effect on the next message on every process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from servicedesk.channels.message import OutboundMessage
+from servicedesk.domain.assistant import (
+    Action,
+    BotRules,
+    BotState,
+    Decision,
+    HandoffReason,
+    Memory,
+    Understanding,
+    Urgency,
+    decide,
+)
+from servicedesk.domain.catalog import Channel, MessageKind, TicketType
+from servicedesk.domain.knowledge import ContentStatus, render
+from servicedesk.domain.labels import label
+from servicedesk.domain.service_hours import ServiceHours
+from servicedesk.nlp.embeddings import Encoder
+from servicedesk.nlp.intent import IntentModel
+from servicedesk.nlp.slots import extract
+from servicedesk.services.assistant_texts import BOT_TEXTS, bot_text
+from servicedesk.services.connectors import Connector, builtin_connectors
+from servicedesk.services.knowledge_index import search_articles
+from servicedesk.services.out_of_scope import OUT_OF_SCOPE, OUT_OF_SCOPE_INTENT
+from servicedesk.services.outbound import queue_conversation_reply
+from servicedesk.services.outbox import enqueue
+from servicedesk.services.scripts import welcome_text
+from servicedesk.services.tickets import adopt_conversation
+from servicedesk.store.assistant import BotSession, BotTurn, Intent, ReviewStatus
+from servicedesk.store.knowledge import Article, Script
+from servicedesk.store.models import Conversation, Customer, Message
+from servicedesk.store.uow import UnitOfWork
+
+BOT_CHANNELS = frozenset({Channel.WEB_CHAT, Channel.WECHAT, Channel.WEIBO, Channel.DOUYIN})
+ANSWER_MAX = 600  # characters of an article quoted in a chat; the rest is a link away
+_LATIN = re.compile(r"[A-Za-z]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class AssistantConfig:
+    """Everything the bot's behaviour depends on; built from settings."""
+
+    enabled: bool = True
+    channels: frozenset[Channel] = BOT_CHANNELS
+    bot_name: str = "小智"
+    rules: BotRules = field(default_factory=BotRules)
+    intent_threshold: float | None = None  # None: the model's own calibrated default
+    # a knowledge-base answer needs this search confidence; off-topic chatter scores 0.01
+    # (95th percentile 0.08) and real questions 0.27 at the median (docs/benchmarks.md)
+    article_min_confidence: float = 0.2
+    handoff_contact_minutes: int = 10  # R-SLA: agent contact after a hand-off
+    hours: ServiceHours | None = None
+    encoder: Encoder | None = None  # optional dense embeddings for the intent model
+
+
+@dataclass(frozen=True)
+class BotOutcome:
+    action: Action
+    replies: tuple[str, ...] = ()
+    ticket_id: int | None = None  # set when the bot handed over
+    reason: HandoffReason | None = None
+
+
+@dataclass
+class _Answer:
+    text: str | None = None
+    intent: Intent | None = None
+    confidence: float = 0.0
+    article_id: int | None = None
+    script_id: int | None = None
+    missing: tuple[str, ...] = ()
+    not_found: dict[str, str] | None = None  # a connector found nothing for these slots
+
+
+def locale_of(text: str, fallback: str = "zh") -> str:
+    """English when the customer writes Latin letters and no Chinese; else the fallback."""
+    if _CJK.search(text):
+        return "zh"
+    return "en" if _LATIN.search(text) else fallback
+
+
+class Brain:
+    """A trained intent model and the intents it was trained on."""
+
+    def __init__(self, model: IntentModel | None, intents: Mapping[str, Intent], stamp: tuple[Any, ...]):
+        self.model = model
+        self.intents = intents
+        self.stamp = stamp
+
+    @property
+    def knows_something(self) -> bool:
+        """A bot with no intents and no published article has nothing to say: it stays out of
+        the way and the conversation goes straight to a person (a fresh install)."""
+        return self.model is not None or bool(self.stamp[-1])
+
+
+class Assistant:
+    def __init__(
+        self,
+        config: AssistantConfig | None = None,
+        connectors: Mapping[str, Connector] | None = None,
+    ) -> None:
+        self.config = config or AssistantConfig()
+        self.connectors = dict(connectors) if connectors is not None else builtin_connectors()
+        self._brain: Brain | None = None
+        self._training = asyncio.Lock()
+
+    async def handles(self, uow: UnitOfWork, channel: Channel) -> bool:
+        if not self.config.enabled or channel not in self.config.channels:
+            return False
+        return (await self.brain(uow)).knows_something
+
+    async def welcome(
+        self, uow: UnitOfWork, channel: Channel, locale: str, customer_name: str = ""
+    ) -> str | None:
+        """The channel's standard welcome from the script library (R-IN-4), with the bot's name
+        and the staffed hours filled in; None when no welcome script is published."""
+        hours = self.config.hours.describe() if self.config.hours else ""
+        values = {"bot_name": self.config.bot_name, "service_hours": hours, "customer_name": customer_name}
+        return await welcome_text(uow, channel, locale, {k: v for k, v in values.items() if v})
+
+    async def greet(
+        self, uow: UnitOfWork, *, customer: Customer, channel: Channel, recipient: str, key: str
+    ) -> bool:
+        """Send the welcome to a new follower through the outbox, once per `key` however often
+        the platform retries the follow event."""
+        text = await self.welcome(uow, channel, customer.locale)
+        if not text:
+            return False
+        message = OutboundMessage(channel=channel, recipient=recipient, body=text, metadata={"from": "bot"})
+        await enqueue(uow, message, dedupe_key=f"welcome:{key}"[:200])
+        return True
+
+    async def warm(self, uow: UnitOfWork) -> None:
+        """Train the model and load the knowledge index now, not on the first customer's message."""
+        if self.config.enabled:
+            await self.brain(uow)
+            await search_articles(uow, None, "warm up", k=1)
+
+    # --- the model -------------------------------------------------------------------------
+
+    async def _stamp(self, uow: UnitOfWork) -> tuple[Any, ...]:
+        intents = (
+            await uow.session.execute(select(func.count(Intent.id), func.max(Intent.updated_at)))
+        ).one()
+        published = Article.status == ContentStatus.PUBLISHED
+        articles = (
+            await uow.session.execute(
+                select(func.max(Article.updated_at), func.count(Article.id)).where(published)
+            )
+        ).one()
+        return (intents[0], intents[1], articles[0], articles[1])
+
+    async def brain(self, uow: UnitOfWork) -> Brain:
+        """The current model, retrained first if intents or articles changed since."""
+        stamp = await self._stamp(uow)
+        if self._brain is not None and self._brain.stamp == stamp:
+            return self._brain
+        async with self._training:
+            if self._brain is not None and self._brain.stamp == stamp:
+                return self._brain
+            intents = {
+                i.name: i for i in await uow.session.scalars(select(Intent).where(Intent.active.is_(True)))
+            }
+            examples = await self._examples(uow, intents)
+            labels = {name for name, _text in examples}
+            model = None
+            if labels - {OUT_OF_SCOPE_INTENT}:
+                model = await asyncio.to_thread(self._train, examples)
+            for intent in intents.values():
+                uow.session.expunge(intent)  # kept across sessions, read-only
+            self._brain = Brain(model, intents, stamp)
+            return self._brain
+
+    def _train(self, examples: list[tuple[str, str]]) -> IntentModel:
+        outside = [(OUT_OF_SCOPE_INTENT, text) for text in OUT_OF_SCOPE]
+        return IntentModel.train(
+            examples + outside, threshold=self.config.intent_threshold,
+            out_of_scope_label=OUT_OF_SCOPE_INTENT, encoder=self.config.encoder,
+        )  # fmt: skip
+
+    async def _examples(self, uow: UnitOfWork, intents: Mapping[str, Intent]) -> list[tuple[str, str]]:
+        """Each intent's own examples, plus the question phrasings of the article that answers
+        it: an editor who adds a phrasing to an article teaches the classifier too."""
+        examples = [(name, text) for name, i in intents.items() for text in i.examples if text.strip()]
+        by_article = {i.article_id: name for name, i in intents.items() if i.article_id is not None}
+        if by_article:
+            rows = await uow.session.execute(
+                select(Article.id, Article.title, Article.questions).where(Article.id.in_(by_article))
+            )
+            for article_id, title, questions in rows:
+                name = by_article[article_id]
+                examples.extend((name, q) for q in [title, *questions] if q.strip())
+        return examples
+
+    # --- one message -----------------------------------------------------------------------
+
+    async def respond(
+        self, uow: UnitOfWork, *, customer: Customer, conversation: Conversation, message: Message
+    ) -> BotOutcome:
+        """Handle one stored customer message of a bot conversation; not committed."""
+        session = await uow.session.get(BotSession, conversation.id)
+        if session is None:
+            now = uow.now()
+            session = BotSession(
+                conversation_id=conversation.id, customer_id=customer.id, state=BotState.ACTIVE,
+                misses=0, created_at=now, updated_at=now,
+            )  # fmt: skip
+            uow.session.add(session)
+        memory = Memory(session.state, session.misses, session.pending_intent)
+        locale = locale_of(message.body, customer.locale)
+        answer = await self._understand(uow, customer, message.body, memory, locale)
+        heard = Understanding(
+            text=message.body,
+            intent=answer.intent.name if answer.intent else None,
+            has_answer=answer.text is not None,
+            missing_slots=answer.missing,
+            handoff_intent=bool(answer.intent and answer.intent.handoff),
+        )
+        decision = decide(memory, heard, self.config.rules)
+        if decision.action is Action.ASK_SLOT and memory.pending_intent == heard.intent:
+            decision = self._asked_again(memory, decision)
+        if decision.rating is not None:
+            rated = await self._rate_last_answer(uow, conversation.id, decision.rating)
+            if rated is not None and rated.intent and answer.intent is None:
+                # "2" has no intent of its own: the case is about the answer it rated
+                answer.intent = (await self.brain(uow)).intents.get(rated.intent)
+                answer.confidence = rated.confidence
+        session.state, session.misses = decision.memory.state, decision.memory.misses
+        session.pending_intent = decision.memory.pending_intent
+        session.updated_at = uow.now()
+        turn = BotTurn(
+            conversation_id=conversation.id, message_id=message.id, text=message.body[:2000],
+            locale=locale, action=decision.action.value, intent=heard.intent,
+            confidence=answer.confidence, article_id=answer.article_id, script_id=answer.script_id,
+            rating=None, created_at=uow.now(), review_status=_review_status(decision),
+        )  # fmt: skip
+        uow.session.add(turn)
+        return await self._act(uow, customer, conversation, session, decision, answer, locale)
+
+    def _asked_again(self, memory: Memory, decision: Decision) -> Decision:
+        """Asking for the same order number twice counts as a miss: the third time, a person."""
+        misses = memory.misses + 1
+        if misses >= self.config.rules.max_consecutive_misses:
+            return Decision(
+                Action.HANDOFF, Memory(BotState.HANDED_OFF, misses), reason=HandoffReason.NO_MATCH,
+                urgency=decision.urgency,
+            )  # fmt: skip
+        return Decision(Action.ASK_SLOT, Memory(BotState.AWAITING_SLOT, misses, memory.pending_intent))
+
+    async def _understand(
+        self, uow: UnitOfWork, customer: Customer, text: str, memory: Memory, locale: str
+    ) -> _Answer:
+        brain = await self.brain(uow)
+        slots = _slot_values(text, uow.now().date())
+        intent: Intent | None = None
+        confidence = 0.0
+        if brain.model is not None:
+            prediction = brain.model.predict(text)
+            confidence = prediction.confidence
+            intent = brain.intents.get(prediction.intent) if prediction.intent else None
+        if intent is None and memory.state is BotState.AWAITING_SLOT and memory.pending_intent:
+            pending = brain.intents.get(memory.pending_intent)
+            if pending is not None and any(s in slots for s in pending.slots):
+                intent = pending  # "2024112200123" alone answers our question
+        if intent is None and slots:
+            # an order number and little else: the one intent that looks orders up
+            wanting = [i for i in brain.intents.values() if i.connector and set(i.slots) <= set(slots)]
+            if len(wanting) == 1:
+                intent = wanting[0]
+        if intent is not None:
+            return await self._answer_intent(uow, customer, intent, slots, confidence, locale, text)
+        return await self._fallback_article(uow, text, locale)
+
+    async def _answer_intent(
+        self,
+        uow: UnitOfWork,
+        customer: Customer,
+        intent: Intent,
+        slots: dict[str, str],
+        confidence: float,
+        locale: str,
+        text: str,
+    ) -> _Answer:
+        found = _Answer(intent=intent, confidence=confidence)
+        missing = tuple(s for s in intent.slots if s not in slots)
+        if missing:
+            found.missing = missing
+            return found
+        values = {"customer_name": customer.name, "bot_name": self.config.bot_name, **slots}
+        if intent.connector:
+            connector = self.connectors.get(intent.connector)
+            looked_up = (
+                await connector.lookup(uow, customer_id=customer.id, slots=slots, locale=locale)
+                if connector
+                else None
+            )
+            if looked_up is None:
+                found.missing, found.not_found = tuple(intent.slots), slots
+                return found
+            values.update(looked_up)
+        if intent.answer.strip():
+            found.text = render(intent.answer, values).text
+        elif intent.script_id is not None:
+            script = await uow.session.get(Script, intent.script_id)
+            if script is not None and script.status is ContentStatus.PUBLISHED:
+                found.text, found.script_id = render(script.body, values).text, script.id
+        if found.text is None and intent.article_id is not None:
+            article = await uow.session.get(Article, intent.article_id)
+            if article is not None and article.status is ContentStatus.PUBLISHED:
+                found.text, found.article_id = _quote(article, locale), article.id
+        if found.text is None and not intent.handoff:
+            # a broad intent: the topic is known, the article is the best match for the words
+            searched = await self._fallback_article(uow, text, locale)
+            found.text, found.article_id = searched.text, searched.article_id
+        return found
+
+    async def _fallback_article(self, uow: UnitOfWork, text: str, locale: str) -> _Answer:
+        """No intent: a published article that matches the question well enough still answers."""
+        hits = await search_articles(uow, None, text, k=1, locale=locale)
+        if not hits:
+            return _Answer()
+        best = hits[0]
+        if best.confidence < self.config.article_min_confidence:
+            return _Answer(confidence=best.confidence)
+        return _Answer(
+            text=_quote(best.article, locale), confidence=best.confidence, article_id=best.article.id
+        )
+
+    async def _rate_last_answer(self, uow: UnitOfWork, conversation_id: int, rating: int) -> BotTurn | None:
+        last = await uow.session.scalar(
+            select(BotTurn)
+            .where(BotTurn.conversation_id == conversation_id, BotTurn.action == Action.ANSWER.value)
+            .order_by(BotTurn.id.desc())
+            .limit(1)
+        )
+        if last is not None:
+            last.rating = rating
+            if rating <= self.config.rules.handoff_rating_max:
+                last.review_status = ReviewStatus.PENDING  # a low-rated answer goes to review
+        return last
+
+    # --- acting ----------------------------------------------------------------------------
+
+    async def _act(
+        self,
+        uow: UnitOfWork,
+        customer: Customer,
+        conversation: Conversation,
+        session: BotSession,
+        decision: Decision,
+        answer: _Answer,
+        locale: str,
+    ) -> BotOutcome:
+        name = {"bot_name": self.config.bot_name}
+        match decision.action:
+            case Action.ANSWER:
+                assert answer.text is not None
+                rate = (bot_text("rate", locale),) if decision.ask_rating else ()
+                texts = (answer.text, *rate)
+            case Action.ASK_SLOT:
+                texts = (_slot_question(answer, locale, name),)
+            case Action.CLARIFY:
+                texts = (bot_text("clarify", locale, **name),)
+            case Action.THANK:
+                texts = (bot_text("thanks", locale, **name),)
+            case Action.HANDOFF:
+                return await self._hand_off(uow, customer, conversation, session, decision, answer, locale)
+            case Action.SILENT:
+                texts = ()
+        for text in texts:
+            await self._say(uow, conversation, text)
+        return BotOutcome(decision.action, texts)
+
+    async def _say(self, uow: UnitOfWork, conversation: Conversation, text: str) -> Message:
+        reply = Message(
+            conversation_id=conversation.id, ticket_id=conversation.ticket_id, kind=MessageKind.REPLY,
+            channel=conversation.channel, body=text, created_at=uow.now(), attachments=[],
+            meta={"bot": self.config.bot_name},
+        )  # fmt: skip
+        uow.session.add(reply)
+        await uow.session.flush()
+        await queue_conversation_reply(uow, conversation, reply, sender="bot")
+        return reply
+
+    async def _hand_off(
+        self,
+        uow: UnitOfWork,
+        customer: Customer,
+        conversation: Conversation,
+        session: BotSession,
+        decision: Decision,
+        answer: _Answer,
+        locale: str,
+    ) -> BotOutcome:
+        """R-BOT-5: the case is opened pre-filled — customer, type, urgency, the words and the
+        intent that drove them, the conversation so far — and the agent reads why."""
+        assert decision.reason is not None
+        intent = answer.intent
+        urgency = max(decision.urgency, intent.urgency if intent else Urgency.NORMAL, key=list(Urgency).index)
+        first = await _first_words(uow, conversation.id)
+        topic = label_of(intent, "zh") if intent else "咨询"
+        ticket = await adopt_conversation(
+            uow, customer=customer, conversation=conversation,
+            subject=f"[转人工] {topic}：{first}"[:200],
+            type=intent.ticket_type if intent and intent.ticket_type else TicketType.CONSULTATION,
+            priority=urgency.priority,
+            tags=_handoff_tags(decision, intent),
+        )  # fmt: skip
+        detail = {
+            "reason": decision.reason.value,
+            "intent": intent.name if intent else None,
+            "intent_label": label_of(intent, "zh") if intent else None,
+            "confidence": round(answer.confidence, 3),
+            "keywords": list(decision.keywords),
+            "urgency": urgency.value,
+            "rating": decision.rating,
+        }
+        session.handoff_reason, session.urgency = decision.reason, urgency
+        session.handoff_detail, session.ticket_id = detail, ticket.id
+        uow.session.add(
+            Message(
+                conversation_id=conversation.id,
+                ticket_id=ticket.id,
+                kind=MessageKind.NOTE,
+                channel=conversation.channel,
+                body=handoff_note(detail),
+                created_at=uow.now(),
+                attachments=[],
+                meta={"bot": self.config.bot_name, "handoff": detail},
+            )
+        )
+        uow.record(
+            None, "bot.handoff", subject_type="ticket", subject_id=ticket.id, ticket_id=ticket.id,
+            after=detail,
+        )  # fmt: skip
+        text = self._handoff_text(ticket.number, uow.now(), locale)
+        await self._say(uow, conversation, text)
+        return BotOutcome(Action.HANDOFF, (text,), ticket_id=ticket.id, reason=decision.reason)
+
+    def _handoff_text(self, number: str, now: datetime, locale: str) -> str:
+        hours = self.config.hours
+        if hours is not None and not hours.is_open(now):
+            opens = hours.next_opening(now)
+            return bot_text(
+                "handoff_closed", locale, hours=hours.describe(), ticket=number, opens=f"{opens:%m-%d %H:%M}"
+            )
+        return bot_text(
+            "handoff_open", locale, ticket=number, minutes=str(self.config.handoff_contact_minutes)
+        )
+
+
+async def handoff_of(uow: UnitOfWork, ticket_id: int) -> BotSession | None:
+    """The bot's record of handing this case over, if it did."""
+    return await uow.session.scalar(select(BotSession).where(BotSession.ticket_id == ticket_id))
+
+
+def _handoff_tags(decision: Decision, intent: Intent | None) -> list[str]:
+    tags = ["bot-handoff", f"handoff-{decision.reason.value if decision.reason else 'none'}"]
+    return tags + ([f"intent-{intent.name}"] if intent else [])
+
+
+def _review_status(decision: Decision) -> ReviewStatus | None:
+    """A question the bot could not match waits for a knowledge editor (R-BOT-7)."""
+    missed = decision.action is Action.CLARIFY or decision.reason is HandoffReason.NO_MATCH
+    return ReviewStatus.PENDING if missed else None
+
+
+def label_of(intent: Intent, locale: str) -> str:
+    return intent.label_en if locale == "en" else intent.label_zh
+
+
+def handoff_note(detail: Mapping[str, Any]) -> str:
+    """The internal note the agent reads first: why the bot handed over."""
+    lines = [
+        "机器人转人工 / Bot hand-off",
+        f"原因 Reason: {label(HandoffReason(detail['reason']))}",
+    ]
+    if detail.get("rating") is not None:
+        lines.append(f"客户评分 Rating: {detail['rating']} / 5")
+    if detail.get("intent"):
+        lines.append(
+            f"意图 Intent: {detail['intent_label']}（{detail['intent']}，置信度 {detail['confidence']:.2f}）"
+        )
+    lines.append(f"紧急程度 Urgency: {label(Urgency(detail['urgency']))}")
+    if detail.get("keywords"):
+        lines.append("关键词 Keywords: " + "、".join(detail["keywords"]))
+    return "\n".join(lines)
+
+
+async def _first_words(uow: UnitOfWork, conversation_id: int) -> str:
+    body = await uow.session.scalar(
+        select(Message.body)
+        .where(Message.conversation_id == conversation_id, Message.kind == MessageKind.INBOUND)
+        .order_by(Message.id)
+        .limit(1)
+    )
+    return " ".join((body or "").split())[:60]
+
+
+def _slot_values(text: str, today: date) -> dict[str, str]:
+    found = extract(text, today=today)
+    values = {
+        "order_no": found.order_no,
+        "phone": found.phone,
+        "amount": None if found.amount is None else f"{found.amount:.2f}",
+        "date": None if found.date is None else found.date.isoformat(),
+    }
+    return {k: v for k, v in values.items() if v}
+
+
+def _slot_question(answer: _Answer, locale: str, name: Mapping[str, str]) -> str:
+    if answer.not_found is not None and "order_no" in answer.not_found:
+        return bot_text("order_not_found", locale, order_no=answer.not_found["order_no"])
+    slot = answer.missing[0] if answer.missing else "order_no"
+    key = f"ask_{slot}"
+    return bot_text(key if key in BOT_TEXTS else "clarify", locale, **name)
+
+
+def _quote(article: Article, locale: str) -> str:
+    body = article.body.strip()
+    if len(body) <= ANSWER_MAX:
+        return body
+    return body[:ANSWER_MAX].rstrip() + "……\n" + bot_text("more", locale, title=article.title)
