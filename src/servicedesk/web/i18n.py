@@ -13,6 +13,55 @@ from servicedesk.domain.labels import DEFAULT_LOCALE, SUPPORTED_LOCALES
 LOCALE_COOKIE = "sd_lang"
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # --- assistant ---
+    "handoff_title": ("机器人转人工", "Handed over by the bot"),
+    "handoff_reason": ("原因", "Reason"),
+    "handoff_rating": ("客户评分", "Customer rating"),
+    "handoff_intent": ("识别意图", "Intent"),
+    "handoff_urgency": ("紧急程度", "Urgency"),
+    "handoff_keywords": ("关键词", "Keywords"),
+    "handoff_hint": (
+        "客户与机器人的完整对话已在下方时间线中，请勿让客户重复描述。",
+        "The whole conversation with the bot is in the timeline below; the customer need not repeat it.",
+    ),
+    "nav_assistant": ("机器人", "Bot"),
+    "intents_title": ("意图管理", "Intents"),
+    "intent_new": ("新建意图", "New intent"),
+    "intent_name": ("标识", "Name"),
+    "intent_label_zh": ("中文名称", "Chinese label"),
+    "intent_label_en": ("英文名称", "English label"),
+    "intent_examples": ("示例问法（每行一个）", "Example utterances (one per line)"),
+    "intent_slots": ("需要的信息", "Slots"),
+    "intent_answer": ("回答模板", "Answer template"),
+    "intent_article": ("回答文章", "Answering article"),
+    "intent_connector": ("业务接口", "Business connector"),
+    "intent_handoff": ("直接转人工", "Always hand off"),
+    "intent_active": ("启用", "Active"),
+    "intent_saved": (
+        "意图已保存，机器人将在下一条消息前重新训练。",
+        "Intent saved; the bot retrains before the next message.",
+    ),
+    "intent_try": ("试一试", "Try it"),
+    "intent_try_hint": (
+        "输入一句客户的话，看机器人如何识别。",
+        "Type what a customer might say and see what the bot makes of it.",
+    ),
+    "intent_no_match": ("未匹配（转入澄清或人工）", "No match (clarify or hand off)"),
+    "review_title": ("待学习问题", "Learning queue"),
+    "review_empty": (
+        "没有待处理的问题：机器人最近都答上来了。",
+        "Nothing to review: the bot matched everything lately.",
+    ),
+    "review_unmatched": ("未识别的问题", "Questions the bot missed"),
+    "review_low_rated": ("低评分回答", "Answers rated low"),
+    "review_times": ("次", "times"),
+    "review_best_article": ("最接近的文章", "Closest article"),
+    "review_add_phrasing": ("加为该文章的问法", "Add as a phrasing of this article"),
+    "review_new_draft": ("新建文章草稿", "Open a new draft article"),
+    "review_add_examples": ("加为意图示例", "Add as examples of intent"),
+    "review_dismiss": ("忽略", "Dismiss"),
+    "review_done": ("已处理。", "Done."),
+    # --- end assistant ---
     "nav_chats": ("实时会话", "Live chats"),
     "chats_title": ("实时会话", "Live chats"),
     "chats_empty": (

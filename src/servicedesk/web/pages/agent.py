@@ -18,6 +18,7 @@ from servicedesk.domain.pii import mask_phone
 from servicedesk.domain.roles import Permission, Principal
 from servicedesk.services import ticket_queries as q
 from servicedesk.services import tickets as svc
+from servicedesk.services.assistant import handoff_of
 from servicedesk.services.staff import list_agents, list_teams
 from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.deps import UowFactory
@@ -127,6 +128,7 @@ async def _ticket_page(
         "draft": draft,
         "draft_kind": draft_kind,
         "kb": await kb_sidebar(u, me, ticket),
+        "handoff": await handoff_of(u, ticket_id),
     }
     return render_page(request, "agent_ticket.html", me, context, status_code)
 

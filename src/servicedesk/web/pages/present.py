@@ -118,6 +118,9 @@ def author_name(message: Message, ticket: Ticket, names: Mapping[int, str], staf
     the reader may not see staff names (the help center)."""
     if message.kind is MessageKind.INBOUND:
         return ticket.customer.name
+    bot = (message.meta or {}).get("bot")
+    if bot:
+        return f"{bot} 🤖"
     if message.author_user_id is None:
         return staff_label
     return names.get(message.author_user_id, staff_label)
