@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -113,6 +114,31 @@ def createuser(
         console.print(f"[red]could not create the user: {message}[/red] {fields or ''}")
         raise typer.Exit(1) from error
     console.print(f"[green]created {label(role, 'en')} #{user_id} {email}[/green]")
+
+
+@app.command("eval")
+def evaluate(
+    data: Annotated[Path, typer.Option(help="the shared data sets (banking77/, clinc150/…)")] = Path(
+        "../shared/data"
+    ),
+    only: Annotated[list[str] | None, typer.Option(help="intent, sentiment, retrieval, selfservice")] = None,
+    markdown: Annotated[bool, typer.Option(help="print a Markdown table too")] = False,
+) -> None:
+    """Measure the assistant: intent accuracy, out-of-scope, retrieval, sentiment, self-service."""
+    from servicedesk.evaluation import command
+
+    parts = only or list(command.PARTS)
+    unknown = [p for p in parts if p not in command.PARTS]
+    if unknown:
+        console.print(f"[red]unknown parts {unknown}; choose from {', '.join(command.PARTS)}[/red]")
+        raise typer.Exit(2)
+    figures = command.evaluate(data, parts, lambda line: console.print(f"[dim]{line}[/dim]"))
+    table = Table("task", "data", "metric", "value", "target", "", "note", title="servicedesk eval")
+    for row in command.rows(figures):
+        table.add_row(*row)
+    console.print(table)
+    if markdown:
+        print(command.markdown(figures))
 
 
 def _safe_url(url: str) -> str:
