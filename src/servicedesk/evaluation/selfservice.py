@@ -50,8 +50,15 @@ class Outcome:
     got: str | None
 
 
-def load_conversations(path: Path = CONVERSATIONS) -> list[dict[str, object]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+@dataclass(frozen=True)
+class Script:
+    turns: tuple[str, ...]  # what the customer says, one message each; {order_no} is their order
+    expect: str  # the intent or article key that answers it, or "handoff"
+
+
+def load_conversations(path: Path = CONVERSATIONS) -> list[Script]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Script(tuple(str(t) for t in row["turns"]), str(row["expect"])) for row in rows]
 
 
 async def play(path: Path = CONVERSATIONS) -> tuple[list[Outcome], list[float]]:
@@ -66,7 +73,7 @@ async def play(path: Path = CONVERSATIONS) -> tuple[list[Outcome], list[float]]:
             await db.dispose()
 
 
-async def _play(db: Database, conversations: list[dict[str, object]]) -> tuple[list[Outcome], list[float]]:
+async def _play(db: Database, conversations: list[Script]) -> tuple[list[Outcome], list[float]]:
     assistant = Assistant(AssistantConfig())
     async with UnitOfWork(db) as uow:
         await load_knowledge(uow)
@@ -80,9 +87,7 @@ async def _play(db: Database, conversations: list[dict[str, object]]) -> tuple[l
     for n, conversation in enumerate(conversations):
         visitor, order_no = f"eval-visitor-{n:04d}", f"2026110{n:06d}"
         await _customer_with_order(db, visitor, order_no)
-        script = conversation["turns"]
-        assert isinstance(script, list)
-        turns = [str(t).replace("{order_no}", order_no) for t in script]
+        turns = [t.replace("{order_no}", order_no) for t in conversation.turns]
         last_action: Action | None = None
         handed_off = False
         for k, text in enumerate(turns):
@@ -101,7 +106,7 @@ async def _play(db: Database, conversations: list[dict[str, object]]) -> tuple[l
             handed_off = handed_off or last_action is Action.HANDOFF
             if handed_off:
                 break
-        expected = str(conversation["expect"])
+        expected = conversation.expect
         got = await _last_answer(db, visitor, article_ids) if last_action is Action.ANSWER else None
         resolved = handed_off if expected == HANDOFF else not handed_off and got == expected
         outcomes.append(Outcome(expected, resolved, handed_off, len(turns), got))
