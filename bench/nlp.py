@@ -148,7 +148,7 @@ def main() -> None:
         figures += run.figures
         figures += latency_figures(run.model, run.test_texts, f"{run.dataset} (one message)")
     console.print(f"intent done in {time.perf_counter() - clock:.0f} s")
-    figures += sentiment_figures(args.data, encoder=encoder)
+    figures += sentiment_figures(args.data)
     peak = psutil.Process().memory_info().rss / 2**20
     blobs = [run.model.to_bytes() for run in runs]
     serving = serving_rss_mb(blobs)

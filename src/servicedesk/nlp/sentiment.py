@@ -80,7 +80,7 @@ class SentimentModel:
         neg = SMOOTHING + np.asarray(counts[y == 0].sum(axis=0)).ravel()
         ratio = np.log((pos / pos.sum()) / (neg / neg.sum())).astype(np.float32)
         enc = load_encoder(encoder) if isinstance(encoder, str) else encoder
-        model = cls(chars, word_vec, ratio, CalibratedClassifierCV(LinearSVC(C=c), cv=3), enc)
+        model = cls(chars, word_vec, ratio, CalibratedClassifierCV(LinearSVC(C=c), cv=3, ensemble=False), enc)
         model._classifier.fit(model._features(texts, counts), y)
         return model
 
