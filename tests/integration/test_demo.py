@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Select, func, select
@@ -24,6 +24,7 @@ from servicedesk.services.auth import authenticate
 from servicedesk.services.demo import ADMIN_EMAIL, DemoSummary, load_demo
 from servicedesk.services.staff import create_user
 from servicedesk.settings import Settings
+from servicedesk.store.assistant import BotSession
 from servicedesk.store.db import Database
 from servicedesk.store.migrate import upgrade
 from servicedesk.store.models import (
@@ -80,15 +81,17 @@ async def _all(db: Database, stmt: Select[_T]) -> list[_T]:
         return list(await uow.session.scalars(stmt))
 
 
-async def _count(db: Database, model: type[object]) -> int:
+async def _count(db: Database, model: type[object], *where: Any) -> int:
     async with UnitOfWork(db, write=False) as uow:
-        return int(await uow.session.scalar(select(func.count()).select_from(model)) or 0)
+        return int(await uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
 async def test_it_reports_what_it_created(loaded: Loaded) -> None:
     s = loaded.summary
     assert s.created
-    assert (s.teams, s.agents, s.customers, s.tickets) == (3, 12, 200, 1000)
+    handed = await _count(loaded.db, BotSession, BotSession.ticket_id.is_not(None))
+    assert (s.teams, s.agents, s.customers, s.tickets) == (3, 12, 200, 1000 + handed)
+    assert handed == 4  # the demo chats: a low rating, two misses, danger, 转人工
     assert s.messages == await _count(loaded.db, Message)
     assert 1000 < s.messages <= 5000
     assert set(loaded.stages) == {"staff", "customers", "tickets"}
@@ -162,8 +165,12 @@ async def test_it_makes_plausible_customers(loaded: Loaded) -> None:
     assert all(c.created_at.tzinfo is not None for c in customers)
 
 
+PLANNED = ~Ticket.tags.any(TicketTag.tag == "bot-handoff")  # the bot's demo chats come on top
+NOT_BOT = Message.conversation_id.not_in(select(BotSession.conversation_id))
+
+
 async def test_it_spreads_tickets_over_the_last_90_days(loaded: Loaded) -> None:
-    tickets = await _all(loaded.db, select(Ticket))
+    tickets = await _all(loaded.db, select(Ticket).where(PLANNED))
     assert len(tickets) == 1000
     assert {t.type for t in tickets} == set(TicketType)
     assert {t.priority for t in tickets} == set(Priority)
@@ -192,8 +199,8 @@ async def test_it_spreads_tickets_over_the_last_90_days(loaded: Loaded) -> None:
 
 async def test_it_gives_every_ticket_a_conversation(loaded: Loaded) -> None:
     db = loaded.db
-    messages = await _all(db, select(Message))
-    tickets = {t.id: t for t in await _all(db, select(Ticket))}
+    messages = await _all(db, select(Message).where(NOT_BOT))
+    tickets = {t.id: t for t in await _all(db, select(Ticket).where(PLANNED))}
     per_ticket: dict[int, list[Message]] = {}
     for m in messages:
         assert m.ticket_id is not None
@@ -226,6 +233,12 @@ async def test_it_writes_the_audit_trail(loaded: Loaded) -> None:
             (await uow.session.execute(select(Event.action, func.count()).group_by(Event.action))).all()
         )
         ticket_ids = set(await uow.session.scalars(select(Ticket.id)))
+        bot_messages = await uow.session.scalar(select(func.count(Message.id)).where(~NOT_BOT)) or 0
+        bot_inbound = await uow.session.scalar(
+            select(func.count(Event.id)).where(
+                Event.action == "message.inbound", Event.subject_id.in_(select(Message.id).where(~NOT_BOT))
+            )
+        )
         naive_or_future = await uow.session.scalar(
             select(func.count()).select_from(Event).where(Event.occurred_at > loaded.finished)
         )
@@ -236,8 +249,9 @@ async def test_it_writes_the_audit_trail(loaded: Loaded) -> None:
     assert actions["user.created"] == 16  # 15 staff and the help-center customer
     assert actions["ticket.status_changed"] > 1000
     assert actions["ticket.updated"] > 0
-    assert actions["message.reply"] + actions["message.note"] + actions.get("message.inbound", 0) == (
-        await _count(db, Message) - 1000
+    inbound = actions.get("message.inbound", 0) - (bot_inbound or 0)  # the bot's chats: see test_assistant
+    assert actions["message.reply"] + actions["message.note"] + inbound == (
+        await _count(db, Message) - 1000 - bot_messages
     )
     assert naive_or_future == 0
 

@@ -31,6 +31,7 @@ from servicedesk.domain.roles import Principal, Role
 from servicedesk.services import customers as customer_service
 from servicedesk.services import staff as staff_service
 from servicedesk.services import tickets as ticket_service
+from servicedesk.services.assistant import Assistant, AssistantConfig
 from servicedesk.services.auth import principal_by_user_id
 from servicedesk.services.demo_content import (
     _ACKS,
@@ -69,7 +70,7 @@ from servicedesk.services.demo_content import (
     _CustomerSpec,
     _Scenario,
 )
-from servicedesk.services.demo_knowledge import load_knowledge
+from servicedesk.services.demo_knowledge import DEMO_CHATS, load_knowledge, play_demo_chats
 from servicedesk.store.db import Database
 from servicedesk.store.models import Customer, Message, Team, Ticket, User
 from servicedesk.store.uow import UnitOfWork
@@ -293,6 +294,8 @@ class _Loader:
         async with UnitOfWork(self.db) as uow:  # the shop's knowledge, scripts, intents, orders
             await load_knowledge(uow, order_customers=self.customer_ids)
             await uow.commit()
+        bot = Assistant(AssistantConfig())
+        await play_demo_chats(self.db, self.customer_ids[-len(DEMO_CHATS) :], bot)
         self.at(self.now - timedelta(days=400))
         async with UnitOfWork(self.db) as uow:  # last: it marks the load as complete
             await staff_service.create_user(

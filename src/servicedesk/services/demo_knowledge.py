@@ -14,7 +14,10 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from servicedesk.channels.message import InboundMessage
+from servicedesk.domain.catalog import Channel
 from servicedesk.domain.knowledge import ContentStatus
+from servicedesk.services.assistant import Assistant
 from servicedesk.services.demo_knowledge_content import (
     ARTICLES,
     CARRIERS,
@@ -23,12 +26,27 @@ from servicedesk.services.demo_knowledge_content import (
     ORDER_STATUSES,
     SCRIPTS,
 )
+from servicedesk.services.intake import receive
 from servicedesk.services.knowledge import Content, add_article
 from servicedesk.store.assistant import DemoOrder, Intent
+from servicedesk.store.db import Database
 from servicedesk.store.knowledge import Product, Script
+from servicedesk.store.models import CustomerIdentity
 from servicedesk.store.uow import UnitOfWork
 
 PRODUCTS = {"星辰手机 X5": "2.1", "声悦耳机 Pro": "1.3"}  # X5 moved on: two articles show as stale
+
+
+# a few chats the bot already had, so the demo shows answers, ratings, hand-offs and a queue
+DEMO_CHATS: tuple[tuple[str, ...], ...] = (
+    ("你好", "我的订单到哪了", "{order_no}", "5"),
+    ("买的耳机不想要了能退吗", "4"),
+    ("公司报销需要发票，怎么开", "2"),
+    ("你们客服电话多少", "你们的客服热线是多少"),
+    ("充电器插上就冒烟了，吓死我了",),
+    ("忘记密码了怎么办", "5"),
+    ("转人工",),
+)
 
 
 @dataclass(frozen=True)
@@ -121,3 +139,30 @@ def _orders(uow: UnitOfWork, customers: Sequence[int], rng: random.Random) -> li
                 )
             )
     return orders
+
+
+async def play_demo_chats(db: Database, customer_ids: Sequence[int], assistant: Assistant) -> int:
+    """Each demo chat as a web-chat visitor who is one of `customer_ids`, through the real
+    intake and bot; returns how many cases the bot handed over."""
+    handed = 0
+    for n, (customer_id, chat) in enumerate(zip(customer_ids, DEMO_CHATS, strict=False)):
+        visitor = f"demo-visitor-{n:03d}"
+        async with UnitOfWork(db) as uow:
+            uow.session.add(
+                CustomerIdentity(customer_id=customer_id, channel=Channel.WEB_CHAT, external_id=visitor,
+                                 verified=False, created_at=uow.now())
+            )  # fmt: skip
+            order_no = await uow.session.scalar(
+                select(DemoOrder.order_no).where(DemoOrder.customer_id == customer_id).limit(1)
+            )
+            await uow.commit()
+        for k, text in enumerate(chat):
+            inbound = InboundMessage(
+                channel=Channel.WEB_CHAT, sender=visitor, body=text.replace("{order_no}", order_no or ""),
+                received_at=db.clock(), message_id=f"{visitor}:{k}",
+            )  # fmt: skip
+            async with UnitOfWork(db) as uow:
+                result = await receive(uow, inbound, assistant=assistant)
+            if result.bot is not None and result.bot.ticket_id is not None:
+                handed += 1
+    return handed
