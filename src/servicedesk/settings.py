@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     bot_max_misses: int = Field(
         default=2, ge=1, le=10, description="consecutive unmatched messages before a person"
     )
+    bot_handoff_phrases: list[str] | None = Field(
+        default=None, description="words that ask for a person (转人工…); None: the built-in list"
+    )
+    bot_urgent_keywords: list[str] | None = Field(default=None, description="words that make a hand-off 紧急")
+    bot_critical_keywords: list[str] | None = Field(
+        default=None, description="words of danger: a person at once, 特急"
+    )
     bot_intent_threshold: float | None = Field(
         default=None,
         ge=0,

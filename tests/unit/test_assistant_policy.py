@@ -178,3 +178,14 @@ def test_words_of_danger_go_to_a_person_at_once() -> None:
     assert (decision.action, decision.reason) == (Action.HANDOFF, HandoffReason.SAFETY)
     assert decision.urgency is Urgency.CRITICAL
     assert "冒烟" in decision.keywords
+
+
+def test_the_word_lists_come_from_settings() -> None:
+    from servicedesk.settings import Settings
+    from servicedesk.web.app import assistant_config
+
+    config = assistant_config(Settings(bot_handoff_phrases=["找经理"], bot_critical_keywords=["漏水"]))
+    assert config.rules.handoff_phrases == ("找经理",) and config.rules.critical_keywords == ("漏水",)
+    assert decide(Memory(), Understanding("我要找经理"), config.rules).reason is HandoffReason.ASKED
+    assert decide(Memory(), Understanding("转人工"), config.rules).action is Action.CLARIFY
+    assert config.rules.urgent_keywords == RULES.urgent_keywords  # unset: the built-in list

@@ -101,8 +101,13 @@ def assistant_config(settings: Settings) -> AssistantConfig:
     encoder = load_encoder(settings.embedding_model)
     if encoder is not None:
         knowledge_index.use_encoder(encoder)
+    defaults = BotRules()
     rules = BotRules(
-        handoff_rating_max=settings.bot_handoff_rating_max, max_consecutive_misses=settings.bot_max_misses
+        handoff_rating_max=settings.bot_handoff_rating_max,
+        max_consecutive_misses=settings.bot_max_misses,
+        handoff_phrases=_words(settings.bot_handoff_phrases, defaults.handoff_phrases),
+        urgent_keywords=_words(settings.bot_urgent_keywords, defaults.urgent_keywords),
+        critical_keywords=_words(settings.bot_critical_keywords, defaults.critical_keywords),
     )
     return AssistantConfig(
         enabled=settings.assistant_enabled, channels=frozenset(settings.assistant_channels),
@@ -121,3 +126,7 @@ async def _warm(assistant: Assistant, db: Database) -> None:
             await assistant.warm(uow)
     except Exception:
         logging.getLogger(__name__).exception("warming the assistant failed")
+
+
+def _words(configured: list[str] | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    return default if configured is None else tuple(configured)
