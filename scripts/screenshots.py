@@ -29,6 +29,19 @@ def main(base: str) -> None:
         page.locator("table a[href^='/agent/tickets/']").first.click()
         page.wait_for_load_state()
         page.screenshot(path=str(OUT / "agent-ticket.png"))
+        page.context.clear_cookies()
+        page.goto(f"{base}/login")
+        page.get_by_label("邮箱").fill("supervisor@demo.servicedesk.cn")
+        page.get_by_label("密码").fill("demo-pass-2026")
+        page.get_by_role("button", name="登录").click()
+        page.goto(f"{base}/agent?view=all")  # the newest cases are the bot's demo hand-offs
+        page.locator("table a[href^='/agent/tickets/']").filter(has_text="发票").first.click()
+        page.wait_for_load_state()
+        page.screenshot(path=str(OUT / "bot-handoff.png"))
+        page.goto(f"{base}/agent/assistant?text=我买的耳机什么时候能到")
+        page.screenshot(path=str(OUT / "bot-intents.png"))
+        page.goto(f"{base}/agent/assistant/review")
+        page.screenshot(path=str(OUT / "bot-review.png"))
         browser.close()
 
 

@@ -427,7 +427,7 @@ class Assistant:
         topic = label_of(intent, "zh") if intent else "咨询"
         ticket = await adopt_conversation(
             uow, customer=customer, conversation=conversation,
-            subject=f"[转人工] {topic}：{first}"[:200],
+            subject=(f"[转人工] {topic}：{first}" if first and first != topic else f"[转人工] {topic}")[:200],
             type=intent.ticket_type if intent and intent.ticket_type else TicketType.CONSULTATION,
             priority=urgency.priority,
             tags=_handoff_tags(decision, intent),

@@ -56,6 +56,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review_low_rated": ("低评分回答", "Answers rated low"),
     "review_times": ("次", "times"),
     "review_best_article": ("最接近的文章", "Closest article"),
+    "review_rated_answer": ("被评低分的回答", "The answer they rated"),
     "review_add_phrasing": ("加为该文章的问法", "Add as a phrasing of this article"),
     "review_new_draft": ("新建文章草稿", "Open a new draft article"),
     "review_add_examples": ("加为意图示例", "Add as examples of intent"),

@@ -120,7 +120,7 @@ def author_name(message: Message, ticket: Ticket, names: Mapping[int, str], staf
         return ticket.customer.name
     bot = (message.meta or {}).get("bot")
     if bot:
-        return f"{bot} 🤖"
+        return f"{bot}（机器人）"
     if message.author_user_id is None:
         return staff_label
     return names.get(message.author_user_id, staff_label)
