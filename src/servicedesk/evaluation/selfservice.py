@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -61,22 +62,32 @@ def load_conversations(path: Path = CONVERSATIONS) -> list[Script]:
     return [Script(tuple(str(t) for t in row["turns"]), str(row["expect"])) for row in rows]
 
 
-async def play(path: Path = CONVERSATIONS) -> tuple[list[Outcome], list[float]]:
-    """Play every conversation; the outcomes and each bot reply's latency in seconds."""
+Prepare = Callable[[UnitOfWork], Awaitable[None]]
+
+
+async def play(
+    path: Path = CONVERSATIONS, *, prepare: Prepare | None = None
+) -> tuple[list[Outcome], list[float]]:
+    """Play every conversation; the outcomes and each bot reply's latency in seconds.
+    `prepare` adds to the knowledge base first (the benchmark adds thousands of articles)."""
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/selfservice.db"
         await upgrade_async(url)
         db = Database(Settings(database_url=url, environment="test"))
         try:
-            return await _play(db, load_conversations(path))
+            return await _play(db, load_conversations(path), prepare)
         finally:
             await db.dispose()
 
 
-async def _play(db: Database, conversations: list[Script]) -> tuple[list[Outcome], list[float]]:
+async def _play(
+    db: Database, conversations: list[Script], prepare: Prepare | None
+) -> tuple[list[Outcome], list[float]]:
     assistant = Assistant(AssistantConfig())
     async with UnitOfWork(db) as uow:
         await load_knowledge(uow)
+        if prepare is not None:
+            await prepare(uow)
         await uow.commit()
     async with UnitOfWork(db, write=False) as uow:
         articles = {a.title: a.id for a in await uow.session.scalars(select(Article))}
