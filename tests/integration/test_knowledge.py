@@ -15,6 +15,7 @@ from servicedesk.domain.errors import Conflict, Forbidden, NotFound, ValidationF
 from servicedesk.domain.knowledge import ContentStatus, StaleReason
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Principal
+from servicedesk.services import article_history
 from servicedesk.services import knowledge as kb
 from servicedesk.services import knowledge_index as search
 from servicedesk.services.auth import principal_by_user_id
@@ -84,12 +85,12 @@ async def test_every_save_is_a_revision_and_restore_adds_one(db: Database, world
     assert (published.revision, published.status) == (3, ContentStatus.PUBLISHED)
     assert published.published_at is not None
 
-    rows = await read(db, world.eve, lambda u, a: kb.history(u, a, article.id))
+    rows = await read(db, world.eve, lambda u, a: article_history.history(u, a, article.id))
     assert [r.revision.revision for r in rows] == [3, 2, 1]
     assert [r.author_name for r in rows] == ["Eve", "Alice", "Alice"]
     assert rows[1].revision.note == "延长到十五天"
 
-    change = await read(db, world.eve, lambda u, a: kb.diff(u, a, article.id, 1, 2))
+    change = await read(db, world.eve, lambda u, a: article_history.diff(u, a, article.id, 1, 2))
     assert [f.field for f in change.changed] == ["questions", "body"]
     body = next(f for f in change.fields if f.field == "body")
     assert "-自签收之日起七天内可无理由退货。" in body.unified
@@ -103,10 +104,10 @@ async def test_every_save_is_a_revision_and_restore_adds_one(db: Database, world
     )
     assert restored.revision == 4
     assert restored.body == RETURNS.body and restored.status is ContentStatus.PUBLISHED  # status kept
-    rows = await read(db, world.eve, lambda u, a: kb.history(u, a, article.id))
+    rows = await read(db, world.eve, lambda u, a: article_history.history(u, a, article.id))
     assert [r.revision.revision for r in rows] == [4, 3, 2, 1]  # nothing rewritten
     assert rows[0].revision.note == "restored revision 1"
-    same = await read(db, world.eve, lambda u, a: kb.diff(u, a, article.id, 1, 4))
+    same = await read(db, world.eve, lambda u, a: article_history.diff(u, a, article.id, 1, 4))
     assert [f.field for f in same.changed] == ["status"]
 
     async with UnitOfWork(db, write=False) as uow:
@@ -135,7 +136,7 @@ async def test_a_stale_revision_is_a_conflict_and_stores_nothing(db: Database, w
             ),
         )
     assert raised.value.fields == {"revision": "current revision is 2"}
-    rows = await read(db, world.alice, lambda u, a: kb.history(u, a, article.id))
+    rows = await read(db, world.alice, lambda u, a: article_history.history(u, a, article.id))
     assert len(rows) == 2
     current = await read(db, world.alice, lambda u, a: kb.get_article(u, a, article.id))
     assert current.article.title == "退货政策"

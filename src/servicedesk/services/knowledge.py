@@ -13,11 +13,10 @@ for everybody else, so an id reveals nothing.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, func, or_, select, update
 
@@ -45,7 +44,6 @@ MAX_VERSION = 50
 MAX_TAGS = 30
 EDITABLE = ("title", "body", "questions", "tags", "product", "product_version", "locale", "review_by")
 # the fields a revision keeps and a diff compares (status too: a publish is a save)
-DIFFED = ("title", "questions", "body", "tags", "product", "product_version", "review_by", "status")
 SOLVED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
@@ -153,7 +151,7 @@ class Content:
         )
 
 
-def _content_of(article: Article | ArticleRevision) -> dict[str, Any]:
+def content_fields(article: Article | ArticleRevision) -> dict[str, Any]:
     return {
         "title": article.title,
         "body": article.body,
@@ -286,7 +284,7 @@ async def add_article(
     uow.session.add(article)
     await uow.session.flush()
     uow.session.add(_snapshot(uow, article, actor, note))
-    _record(uow, actor, "article.created", article, {}, _content_of(article), note)
+    _record(uow, actor, "article.created", article, {}, content_fields(article), note)
     refresh_after_commit(uow, articles=[article])
     return article
 
@@ -355,10 +353,10 @@ async def revise(
     status = status or article.status
     if status is ContentStatus.PUBLISHED and not content.body:
         raise ValidationFailed("a published article needs a body", fields={"body": "required"})
-    before = _content_of(article) | {"locale": article.locale}
+    before = content_fields(article) | {"locale": article.locale}
     _apply(article, content)
     article.status = status
-    after = _content_of(article) | {"locale": article.locale}
+    after = content_fields(article) | {"locale": article.locale}
     if after == before:
         return False
     await _claim_revision(uow, article, expected_revision)
@@ -426,14 +424,14 @@ async def set_article_status(
         return article
     if status is ContentStatus.PUBLISHED and not article.body.strip():
         raise ValidationFailed("write the answer before publishing", fields={"body": "required"})
-    before = _content_of(article)
+    before = content_fields(article)
     await _claim_revision(uow, article, expected_revision)
     now = uow.now()
     article.status, article.updated_at = status, now
     if status is ContentStatus.PUBLISHED:
         article.published_at = now
     uow.session.add(_snapshot(uow, article, actor, note))
-    _record(uow, actor, _STATUS_ACTIONS[status], article, before, _content_of(article), note)
+    _record(uow, actor, _STATUS_ACTIONS[status], article, before, content_fields(article), note)
     refresh_after_commit(uow, articles=[article])
     await uow.commit()
     return article
@@ -452,12 +450,12 @@ async def restore_article(
     so restoring wording never quietly unpublishes (or publishes) an article."""
     article = await _load_for_write(uow, actor, article_id)
     require(actor, Permission.PUBLISH_KNOWLEDGE)
-    old = await _revision(uow, article_id, revision)
+    old = await revision_of(uow, article_id, revision)
     note = clean_note(note) or f"restored revision {revision}"
     _check_revision(article, expected_revision)
     if article.status is ContentStatus.PUBLISHED and not old.body.strip():
         raise ValidationFailed("that revision has no body to publish", fields={"revision": "empty body"})
-    before = _content_of(article)
+    before = content_fields(article)
     await _claim_revision(uow, article, expected_revision)
     article.title, article.body = old.title, old.body
     article.questions, article.tags = list(old.questions), list(old.tags)
@@ -465,7 +463,7 @@ async def restore_article(
     article.review_by = old.review_by
     article.updated_at = uow.now()
     uow.session.add(_snapshot(uow, article, actor, note))
-    _record(uow, actor, "article.restored", article, before, _content_of(article), note)
+    _record(uow, actor, "article.restored", article, before, content_fields(article), note)
     refresh_after_commit(uow, articles=[article])
     await uow.commit()
     return article
@@ -516,7 +514,7 @@ def stale_of(article: Article, products: Mapping[str, str | None], on: date) -> 
     )
 
 
-async def _names(uow: UnitOfWork, user_ids: Iterable[int | None]) -> dict[int, str]:
+async def names_of(uow: UnitOfWork, user_ids: Iterable[int | None]) -> dict[int, str]:
     wanted = sorted({i for i in user_ids if i is not None})
     if not wanted:
         return {}
@@ -565,7 +563,7 @@ async def list_articles(
         everything = [ArticleView(a, stale_of(a, products, on)) for a in await uow.session.scalars(stmt)]
         chosen = [v for v in everything if bool(v.stale) == f.stale]
         views = chosen[offset : offset + limit + 1]
-    names = await _names(uow, (v.article.owner_id for v in views)) if reads_drafts(principal) else {}
+    names = await names_of(uow, (v.article.owner_id for v in views)) if reads_drafts(principal) else {}
     items = [ArticleView(v.article, v.stale, names.get(v.article.owner_id or 0)) for v in views[:limit]]
     return ArticlePage(items=items, has_more=len(views) > limit)
 
@@ -575,7 +573,7 @@ async def get_article(uow: UnitOfWork, principal: Principal | None, article_id: 
     if not _visible(article, principal):
         raise NotFound(f"article {article_id} not found")
     assert article is not None
-    names = await _names(uow, [article.owner_id]) if reads_drafts(principal) else {}
+    names = await names_of(uow, [article.owner_id]) if reads_drafts(principal) else {}
     stale = stale_of(article, await product_versions(uow), today(uow))
     return ArticleView(article, stale, names.get(article.owner_id or 0))
 
@@ -592,16 +590,7 @@ async def articles_by_ids(
     return {a.id: a for a in rows}
 
 
-# --- history, diff -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RevisionView:
-    revision: ArticleRevision
-    author_name: str | None
-
-
-async def _revision(uow: UnitOfWork, article_id: int, revision: int) -> ArticleRevision:
+async def revision_of(uow: UnitOfWork, article_id: int, revision: int) -> ArticleRevision:
     row = await uow.session.scalar(
         select(ArticleRevision).where(
             ArticleRevision.article_id == article_id, ArticleRevision.revision == revision
@@ -612,124 +601,6 @@ async def _revision(uow: UnitOfWork, article_id: int, revision: int) -> ArticleR
             f"article {article_id} has no revision {revision}", fields={"revision": "no such revision"}
         )
     return row
-
-
-async def _staff_article(uow: UnitOfWork, principal: Principal, article_id: int) -> Article:
-    """History is an editing tool: for the people who write knowledge."""
-    article = await uow.session.get(Article, article_id)
-    if article is None or not reads_drafts(principal):
-        raise NotFound(f"article {article_id} not found")
-    return article
-
-
-async def history(uow: UnitOfWork, principal: Principal, article_id: int) -> list[RevisionView]:
-    """Every saved state, newest first, with who saved it and why."""
-    await _staff_article(uow, principal, article_id)
-    rows = list(
-        await uow.session.scalars(
-            select(ArticleRevision)
-            .where(ArticleRevision.article_id == article_id)
-            .order_by(ArticleRevision.revision.desc())
-        )
-    )
-    names = await _names(uow, (r.author_id for r in rows))
-    return [RevisionView(r, names.get(r.author_id or 0)) for r in rows]
-
-
-LineKind = Literal["equal", "changed", "added", "removed"]
-
-
-@dataclass(frozen=True, slots=True)
-class SideBySideRow:
-    """One line of a two-column diff; a number is None where that side has no line."""
-
-    kind: LineKind
-    left_no: int | None
-    left: str
-    right_no: int | None
-    right: str
-
-
-@dataclass(frozen=True, slots=True)
-class FieldDiff:
-    field: str
-    before: str
-    after: str
-    unified: list[str]
-    rows: list[SideBySideRow]
-
-    @property
-    def changed(self) -> bool:
-        return self.before != self.after
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleDiff:
-    article_id: int
-    a: int
-    b: int
-    fields: list[FieldDiff] = field(default_factory=list)
-
-    @property
-    def changed(self) -> list[FieldDiff]:
-        return [f for f in self.fields if f.changed]
-
-
-def _as_text(value: Any) -> str:
-    """Lists one item per line (a phrasing added is a line added), dates as ISO, None as ''."""
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return "\n".join(str(v) for v in value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, ContentStatus):
-        return value.value
-    return str(value)
-
-
-def side_by_side(before: Sequence[str], after: Sequence[str]) -> list[SideBySideRow]:
-    rows: list[SideBySideRow] = []
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            rows.extend(
-                SideBySideRow("equal", i + 1, before[i], j + 1, after[j])
-                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
-            )
-            continue
-        left, right = list(range(i1, i2)), list(range(j1, j2))
-        for n in range(max(len(left), len(right))):
-            li = left[n] if n < len(left) else None
-            rj = right[n] if n < len(right) else None
-            kind: LineKind = (
-                "changed" if li is not None and rj is not None else ("removed" if li is not None else "added")
-            )
-            rows.append(SideBySideRow(
-                kind, li + 1 if li is not None else None, before[li] if li is not None else "",
-                rj + 1 if rj is not None else None, after[rj] if rj is not None else "",
-            ))  # fmt: skip
-    return rows
-
-
-def field_diff(name: str, before: Any, after: Any, *, a: int, b: int, context: int = 3) -> FieldDiff:
-    old, new = _as_text(before), _as_text(after)
-    old_lines, new_lines = old.splitlines(), new.splitlines()
-    unified = list(
-        difflib.unified_diff(old_lines, new_lines, f"{name}@{a}", f"{name}@{b}", n=context, lineterm="")
-    )
-    return FieldDiff(name, old, new, unified, side_by_side(old_lines, new_lines))
-
-
-async def diff(
-    uow: UnitOfWork, principal: Principal, article_id: int, a: int, b: int, *, context: int = 3
-) -> ArticleDiff:
-    """What changed from revision `a` to revision `b`, field by field, line by line."""
-    await _staff_article(uow, principal, article_id)
-    old, new = await _revision(uow, article_id, a), await _revision(uow, article_id, b)
-    before, after = _content_of(old), _content_of(new)
-    fields = [field_diff(n, before[n], after[n], a=a, b=b, context=context) for n in DIFFED]
-    return ArticleDiff(article_id, a, b, fields)
 
 
 # --- products --------------------------------------------------------------------------------

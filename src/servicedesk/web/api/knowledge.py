@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Response
 
 from servicedesk.domain.catalog import Channel
 from servicedesk.domain.knowledge import ContentStatus, ScriptScenario
+from servicedesk.services import article_history
 from servicedesk.services import knowledge as kb
 from servicedesk.services import knowledge_index as search
 from servicedesk.services import scripts as lib
@@ -155,7 +156,7 @@ async def restore(
 async def history(article_id: int, principal: CurrentPrincipal, uow: UowFactory) -> list[RevisionOut]:
     """Every saved state, newest first."""
     async with uow(write=False) as u:
-        return [RevisionOut.of(r) for r in await kb.history(u, principal, article_id)]
+        return [RevisionOut.of(r) for r in await article_history.history(u, principal, article_id)]
 
 
 @router.get("/articles/{article_id}/diff", response_model=DiffOut)
@@ -170,7 +171,7 @@ async def diff(
     only_changed: bool = True,
 ) -> Response:
     async with uow(write=False) as u:
-        d = await kb.diff(u, principal, article_id, a, b, context=context)
+        d = await article_history.diff(u, principal, article_id, a, b, context=context)
     return json_response(DiffOut.of(d, mode, only_changed=only_changed))
 
 

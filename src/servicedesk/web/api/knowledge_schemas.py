@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from servicedesk.domain.catalog import Channel
 from servicedesk.domain.knowledge import ContentStatus, Rendered, ScriptScenario, StaleReason
+from servicedesk.services import article_history
 from servicedesk.services import knowledge as kb
 from servicedesk.services import scripts as lib
 from servicedesk.services.knowledge_index import ArticleHit, ScriptHit
@@ -147,7 +148,7 @@ class RevisionOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, view: kb.RevisionView) -> RevisionOut:
+    def of(cls, view: article_history.RevisionView) -> RevisionOut:
         r: ArticleRevision = view.revision
         return cls(
             revision=r.revision, title=r.title, body=r.body, questions=list(r.questions), tags=list(r.tags),
@@ -178,7 +179,7 @@ class DiffOut(BaseModel):
     fields: list[FieldDiffOut]
 
     @classmethod
-    def of(cls, d: kb.ArticleDiff, mode: str, *, only_changed: bool) -> DiffOut:
+    def of(cls, d: article_history.ArticleDiff, mode: str, *, only_changed: bool) -> DiffOut:
         fields = d.changed if only_changed else d.fields
         return cls(
             article_id=d.article_id, a=d.a, b=d.b,

@@ -22,6 +22,7 @@ from servicedesk.domain.knowledge import ContentStatus, ScriptScenario
 from servicedesk.domain.labels import SUPPORTED_LOCALES
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Permission, Principal
+from servicedesk.services import article_history
 from servicedesk.services import knowledge as kb
 from servicedesk.services import knowledge_index as search
 from servicedesk.services import scripts as lib
@@ -349,11 +350,11 @@ async def history_page(
         raise ValidationFailed("invalid choice", fields={"mode": "side or unified"})
     async with uow(write=False) as u:
         view = await kb.get_article(u, me, article_id)
-        revisions = await kb.history(u, me, article_id)
+        revisions = await article_history.history(u, me, article_id)
         newest = revisions[0].revision.revision
         right = optional_id(b, "b") or newest
         left = optional_id(a, "a") or max(right - 1, 1)
-        change = await kb.diff(u, me, article_id, left, right) if revisions else None
+        change = await article_history.diff(u, me, article_id, left, right) if revisions else None
     context = {
         "article": view.article,
         "revisions": revisions,
