@@ -27,9 +27,9 @@ from servicedesk.web.pages.forms import (
     BODY_MAX,
     InboxParams,
     TicketUpdateForm,
-    choice,
     inbox_params,
     optional_id,
+    required_choice,
     text_error,
     ticket_update_form,
 )
@@ -209,9 +209,7 @@ async def change_status(
 ) -> Response:
     check_csrf(request, csrf)
     _staff_only(me)
-    target = choice(TicketStatus, status, "status")
-    if target is None:
-        raise ValidationFailed("choose a status", fields={"status": "required"})
+    target = required_choice(TicketStatus, status, "status")
     try:
         async with uow() as u:
             await svc.transition_ticket(

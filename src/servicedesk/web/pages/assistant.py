@@ -24,7 +24,7 @@ from servicedesk.store.assistant import Intent
 from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.deps import UowFactory
 from servicedesk.web.i18n import locale_of
-from servicedesk.web.pages.forms import choice
+from servicedesk.web.pages.forms import choice, required_choice
 from servicedesk.web.pages.present import render_page
 from servicedesk.web.pages.session import PagePrincipal, check_csrf
 
@@ -191,9 +191,9 @@ async def review_action(
     check_csrf(request, csrf)
     _staff(me)
     ids = [int(i) for i in turn_ids.split(",") if i.strip().isdigit()]
-    chosen = choice(bot_review.ReviewAction, action, "action")
-    if chosen is None or not ids:
-        raise ValidationFailed("choose an action", fields={"action": "required"})
+    chosen = required_choice(bot_review.ReviewAction, action, "action")
+    if not ids:
+        raise ValidationFailed("nothing to review", fields={"turn_ids": "required"})
     async with uow() as u:
         target = await _resolve(u, me, ids, chosen, article_id, intent_id)
     if chosen is bot_review.ReviewAction.NEW_DRAFT and target is not None:

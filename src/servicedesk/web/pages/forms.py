@@ -40,6 +40,14 @@ def choice(cls: type[E], raw: str | None, field: str) -> E | None:
         raise ValidationFailed("invalid choice", fields={field: f"unknown value {raw[:40]!r}"}) from None
 
 
+def required_choice(cls: type[E], raw: str | None, field: str) -> E:
+    """As `choice`, for a form that cannot go on without one (a status button, an action)."""
+    chosen = choice(cls, raw, field)
+    if chosen is None:
+        raise ValidationFailed(f"no {field} chosen", fields={field: "required"})
+    return chosen
+
+
 def optional_id(raw: str | None, field: str) -> int | None:
     if raw is None or not raw.strip():
         return None

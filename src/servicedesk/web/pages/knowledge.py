@@ -30,7 +30,7 @@ from servicedesk.store.knowledge import Article, Script
 from servicedesk.store.models import Ticket
 from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.deps import UowFactory
-from servicedesk.web.pages.forms import choice, optional_id, split_tags
+from servicedesk.web.pages.forms import choice, optional_id, required_choice, split_tags
 from servicedesk.web.pages.present import render_page, tr
 from servicedesk.web.pages.session import PagePrincipal, check_csrf
 
@@ -313,9 +313,7 @@ async def change_status(
 ) -> Response:
     check_csrf(request, csrf)
     _staff_only(me)
-    target = choice(ContentStatus, status, "status")
-    if target is None:
-        raise ValidationFailed("choose a status", fields={"status": "required"})
+    target = required_choice(ContentStatus, status, "status")
     try:
         async with uow() as u:
             await kb.set_article_status(
@@ -618,9 +616,7 @@ async def script_status(
 ) -> Response:
     check_csrf(request, csrf)
     _staff_only(me)
-    target = choice(ContentStatus, status, "status")
-    if target is None:
-        raise ValidationFailed("choose a status", fields={"status": "required"})
+    target = required_choice(ContentStatus, status, "status")
     try:
         async with uow() as u:
             await lib.set_script_status(
