@@ -6,7 +6,7 @@ Nothing else in the code reads the environment, so tests build their own Setting
 from __future__ import annotations
 
 import secrets
-from datetime import time
+from datetime import time, timedelta
 from functools import lru_cache
 from typing import Literal
 
@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicedesk.domain.catalog import Channel
 from servicedesk.domain.service_hours import ServiceHours
+from servicedesk.domain.sla import Ladder
 
 DEV_SECRET = "dev-only-insecure-secret"  # noqa: S105 - refused outside development below
 
@@ -90,6 +91,16 @@ class Settings(BaseSettings):
     handoff_contact_minutes: int = Field(
         default=10, ge=1, description="promised agent contact after hand-off"
     )
+    sla_warn_ratio: float = Field(
+        default=0.8, gt=0, lt=1, description="warn the assignee when this share of an SLA target is used"
+    )
+    sla_supervisor_after_minutes: int = Field(
+        default=15, ge=0, description="business minutes after a breach before the supervisor is told"
+    )
+    sla_next_tier_after_minutes: int = Field(
+        default=30, ge=0, description="business minutes after a breach before the case goes up a tier"
+    )
+    sla_worker_interval_s: float = Field(default=10.0, gt=0, description="how often the SLA worker looks")
     social_webhook_secrets: dict[str, str] = Field(
         default_factory=dict,
         description='HMAC secret per social platform, e.g. {"weibo": "…", "douyin": "…"}; none: 404',
@@ -117,11 +128,20 @@ class Settings(BaseSettings):
     def _refuse_dev_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("SERVICEDESK_SECRET_KEY must be set in production")
+        self.sla_ladder  # noqa: B018 - builds the ladder now, so a bad one stops the start
         return self
 
     @property
     def service_hours(self) -> ServiceHours:
         return ServiceHours(self.service_opens, self.service_closes, self.default_time_zone)
+
+    @property
+    def sla_ladder(self) -> Ladder:
+        return Ladder(
+            warn_ratio=self.sla_warn_ratio,
+            supervisor_after=timedelta(minutes=self.sla_supervisor_after_minutes),
+            next_tier_after=timedelta(minutes=self.sla_next_tier_after_minutes),
+        )
 
     @property
     def is_sqlite(self) -> bool:

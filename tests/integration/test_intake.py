@@ -92,7 +92,7 @@ async def test_an_answer_reopens_a_resolved_case(db: Database) -> None:
     async with UnitOfWork(db) as uow:
         ticket = await uow.session.get(Ticket, first.ticket_id)
         assert ticket is not None
-        apply_status(uow, None, ticket, TicketStatus.RESOLVED)
+        await apply_status(uow, None, ticket, TicketStatus.RESOLVED)
         await uow.commit()
     await _receive(db, email("还是不对", "r2@mail.example.cn"), hint=first.ticket_id)
     async with UnitOfWork(db, write=False) as uow:

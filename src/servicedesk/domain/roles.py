@@ -37,6 +37,7 @@ class Permission(StrEnum):
     WRITE_KNOWLEDGE = "write_knowledge"  # draft articles, read drafts, propose phrasings
     PUBLISH_KNOWLEDGE = "publish_knowledge"  # publish, archive, restore; approve scripts
     MANAGE_ASSISTANT = "manage_assistant"  # intents, the bot's review queue
+    MANAGE_SERVICE_LEVELS = "manage_service_levels"  # SLA policies and business calendars
 
 
 class Visibility(StrEnum):
@@ -68,11 +69,11 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: _WORKER,
     Role.EXPERT: _WORKER | _EDITOR,
     Role.DEPARTMENT_LEAD: _WORKER | _EDITOR,
-    Role.SUPERVISOR: _WORKER | _EDITOR | {_P.VIEW_ALL_TICKETS, _P.MANAGE_ASSISTANT},
+    Role.SUPERVISOR: _WORKER | _EDITOR | {_P.VIEW_ALL_TICKETS, _P.MANAGE_ASSISTANT, _P.MANAGE_SERVICE_LEVELS},
     Role.QUALITY_INSPECTOR: frozenset({_P.VIEW_ALL_TICKETS, _P.VIEW_CUSTOMERS}),
     Role.ADMIN: _WORKER
     | _EDITOR
-    | {_P.VIEW_ALL_TICKETS, _P.MANAGE_STAFF, _P.MANAGE_SYSTEM, _P.MANAGE_ASSISTANT},
+    | {_P.VIEW_ALL_TICKETS, _P.MANAGE_STAFF, _P.MANAGE_SYSTEM, _P.MANAGE_ASSISTANT, _P.MANAGE_SERVICE_LEVELS},
 }
 
 

@@ -25,6 +25,7 @@ from servicedesk.domain.catalog import Channel, MessageKind
 from servicedesk.domain.errors import Conflict
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.pii import mask_text, normalize_mobile
+from servicedesk.services import sla
 from servicedesk.services.customers import create_customer
 from servicedesk.services.tickets import apply_status, latest_conversation_id, open_case
 from servicedesk.store.models import Conversation, Customer, CustomerIdentity, Message, Ticket
@@ -133,7 +134,8 @@ async def _append(uow: UnitOfWork, ticket: Ticket, customer: Customer, inbound: 
     )  # fmt: skip
     uow.session.add(message)
     if ticket.status in REOPENING:
-        apply_status(uow, None, ticket, TicketStatus.OPEN)
+        await apply_status(uow, None, ticket, TicketStatus.OPEN)
+    await sla.on_customer_message(uow, ticket)
     ticket.updated_at = uow.now()
     await uow.session.flush()
     uow.record(

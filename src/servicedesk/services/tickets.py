@@ -15,6 +15,7 @@ from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketTyp
 from servicedesk.domain.errors import Conflict, Forbidden, ValidationFailed
 from servicedesk.domain.lifecycle import Lifecycle, TicketStatus
 from servicedesk.domain.roles import Permission, Principal, Role
+from servicedesk.services import sla
 from servicedesk.services.access import access_ticket_by_id, require
 from servicedesk.services.outbound import queue_reply
 from servicedesk.store.models import (
@@ -154,6 +155,7 @@ async def open_case(
         actor, "ticket.created", subject_type="ticket", subject_id=ticket.id,
         ticket_id=ticket.id, after=snapshot(ticket),
     )  # fmt: skip
+    await sla.start_clocks(uow, ticket)
     return ticket, first
 
 
@@ -204,6 +206,7 @@ async def adopt_conversation(
         None, "ticket.created", subject_type="ticket", subject_id=ticket.id, ticket_id=ticket.id,
         after={**snapshot(ticket), "conversation_id": conversation.id},
     )  # fmt: skip
+    await sla.start_clocks(uow, ticket, handoff=True)
     return ticket
 
 
@@ -256,6 +259,8 @@ async def update_ticket(
         actor, "ticket.updated", subject_type="ticket", subject_id=ticket.id,
         ticket_id=ticket.id, before={f: before_all[f] for f in changed}, after=after,
     )  # fmt: skip
+    if {"type", "priority", "tags"} & set(changed):
+        await sla.on_changed(uow, ticket)
     await uow.commit()
     return ticket
 
@@ -265,8 +270,11 @@ def _customer_may_move(current: TicketStatus, target: TicketStatus) -> bool:
     return current is TicketStatus.RESOLVED and target in (TicketStatus.CLOSED, TicketStatus.OPEN)
 
 
-def apply_status(uow: UnitOfWork, actor: Principal | None, ticket: Ticket, target: TicketStatus) -> None:
-    """Move `ticket` to `target` by the domain's rules and record it; the caller commits."""
+async def apply_status(
+    uow: UnitOfWork, actor: Principal | None, ticket: Ticket, target: TicketStatus
+) -> None:
+    """Move `ticket` to `target` by the domain's rules, record it and move its SLA clocks; the
+    caller commits."""
     before = ticket.status
     state = Lifecycle(ticket.status, ticket.resolved_at, ticket.closed_at, ticket.reopened_count)
     state = state.move_to(target, now=uow.now())
@@ -277,6 +285,7 @@ def apply_status(uow: UnitOfWork, actor: Principal | None, ticket: Ticket, targe
         actor, "ticket.status_changed", subject_type="ticket", subject_id=ticket.id,
         ticket_id=ticket.id, before={"status": before.value}, after={"status": target.value},
     )  # fmt: skip
+    await sla.on_status(uow, ticket, before, target)
 
 
 async def transition_ticket(
@@ -294,7 +303,7 @@ async def transition_ticket(
     else:
         require(actor, Permission.WORK_TICKETS)
     _check_version(ticket, expected_version)
-    apply_status(uow, actor, ticket, to)
+    await apply_status(uow, actor, ticket, to)
     await uow.commit()
     return ticket
 
@@ -346,12 +355,12 @@ async def add_message(
         if ticket.first_response_at is None:
             ticket.first_response_at = now
         if ticket.status is TicketStatus.NEW:
-            apply_status(uow, actor, ticket, TicketStatus.OPEN)
-    elif kind is MessageKind.INBOUND and ticket.status in (
-        TicketStatus.PENDING,
-        TicketStatus.RESOLVED,
-    ):
-        apply_status(uow, actor, ticket, TicketStatus.OPEN)
+            await apply_status(uow, actor, ticket, TicketStatus.OPEN)
+        await sla.on_reply(uow, ticket)
+    elif kind is MessageKind.INBOUND:
+        if ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED):
+            await apply_status(uow, actor, ticket, TicketStatus.OPEN)
+        await sla.on_customer_message(uow, ticket)
     ticket.updated_at = now
     await uow.session.flush()
     if kind is MessageKind.REPLY:

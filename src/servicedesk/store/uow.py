@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from servicedesk.domain.errors import Conflict
 from servicedesk.domain.roles import Principal
+from servicedesk.settings import Settings
 from servicedesk.store.db import Database
 from servicedesk.store.models import Event
 
@@ -65,6 +66,10 @@ class UnitOfWork:
         # close() rolls back whatever was not committed and detaches objects with their loaded
         # state intact (an explicit rollback would expire them and break later reads).
         await self._release()
+
+    @property
+    def settings(self) -> Settings:
+        return self._db.settings
 
     @property
     def dialect(self) -> str:

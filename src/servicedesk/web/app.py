@@ -21,10 +21,12 @@ from servicedesk.channels.registry import transports
 from servicedesk.channels.webchat.hub import ChatHub
 from servicedesk.domain.assistant import BotRules
 from servicedesk.jobs.outbox import Dispatcher
+from servicedesk.jobs.sla import SlaWorker
 from servicedesk.nlp.embeddings import load_encoder
 from servicedesk.services import knowledge_index
 from servicedesk.services.assistant import Assistant, AssistantConfig
 from servicedesk.services.auth import PrincipalCache
+from servicedesk.services.sla_defaults import ensure_defaults
 from servicedesk.settings import Settings, get_settings
 from servicedesk.store.db import Database
 from servicedesk.store.uow import UnitOfWork
@@ -41,11 +43,14 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        worker = None
+        worker = sla_worker = None
         if settings.run_dispatcher:
             delivery = transports(settings, chat_hub=app.state.chat_hub)
             dispatcher = Dispatcher(database, delivery, worker_id=f"web-{os.getpid()}")
             worker = asyncio.create_task(dispatcher.run_forever(stop))
+            await ensure_defaults(database)
+            ladder = SlaWorker(database, worker_id=f"web-{os.getpid()}")
+            sla_worker = asyncio.create_task(ladder.run_forever(stop, idle_s=settings.sla_worker_interval_s))
         warming = asyncio.create_task(_warm(app.state.assistant, database))
         mail = None
         if settings.smtp_listen_port:
@@ -56,8 +61,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             await mail.wait_closed()
         stop.set()
         warming.cancel()
-        if worker is not None:
-            await worker
+        for task in (worker, sla_worker):
+            if task is not None:
+                await task
         if db is None:  # we made it, we close it
             await database.dispose()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -26,10 +26,30 @@ TEMPLATES = Jinja2Templates(
 )
 
 
-def _local_time(value: datetime | None, tz: str = "Asia/Shanghai") -> str:
+def local_time(value: datetime | None, tz: str = "Asia/Shanghai") -> str:
     if value is None:
         return "—"
     return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def _label(value: Any, locale: str, tz: str) -> Any:
+    if isinstance(value, StrEnum):
+        return label(value, locale)
+    if isinstance(value, datetime):
+        return local_time(value, tz)
+    return value
+
+
+def duration_text(value: timedelta, locale: str) -> str:
+    """Business time as people say it: 1 天 2 小时 5 分 / 1 d 2 h 5 min; negative is overdue."""
+    minutes = abs(int(value.total_seconds())) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    units = ("d", "h", "min") if locale == "en" else ("天", "小时", "分")
+    sep = " " if locale == "en" else ""
+    parts = [f"{n}{sep}{u}" for n, u in zip((days, hours, mins), units, strict=True) if n]
+    text = " ".join(parts) or f"0{sep}{units[2]}"
+    return f"-{text}" if value < timedelta(0) else text
 
 
 def render(
@@ -40,8 +60,9 @@ def render(
     base: dict[str, Any] = {
         "locale": locale,
         "t": lambda key: translate(key, locale),
-        "label": lambda value: label(value, locale) if isinstance(value, StrEnum) else value,
-        "local_time": lambda value: _local_time(value, tz),
+        "label": lambda value: _label(value, locale, tz),
+        "local_time": lambda value: local_time(value, tz),
+        "duration": lambda value: duration_text(value, locale),
         "csrf_token": csrf_token(request),
     }
     response: Response = TEMPLATES.TemplateResponse(

@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from servicedesk.web.api import admin, assistant, auth, customers, knowledge, staff, tickets
+from servicedesk.web.api import admin, assistant, auth, customers, knowledge, sla, staff, tickets
 
 router = APIRouter(prefix="/api/v1")
-for module in (auth, tickets, customers, staff, admin, assistant):
+for module in (auth, tickets, customers, staff, admin, assistant, sla):
     router.include_router(module.router)
 router.include_router(customers.merge_router)
 router.include_router(customers.verification_router)

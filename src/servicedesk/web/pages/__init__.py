@@ -2,13 +2,23 @@
 
 from fastapi import APIRouter
 
-from servicedesk.web.pages import agent, assistant, chats, help_articles, helpcenter, knowledge, session
+from servicedesk.web.pages import (
+    agent,
+    assistant,
+    chats,
+    help_articles,
+    helpcenter,
+    knowledge,
+    notifications,
+    session,
+)
 from servicedesk.web.pages.session import render_error_page
 
 router = APIRouter(include_in_schema=False)
 router.include_router(session.router)
 router.include_router(chats.router)
 router.include_router(assistant.router)
+router.include_router(notifications.router)
 router.include_router(agent.router)
 router.include_router(helpcenter.router)
 router.include_router(knowledge.router)

@@ -6,7 +6,7 @@ below it. What each staff member may see and do is decided by the services.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -16,6 +16,7 @@ from servicedesk.domain.errors import Conflict, InvalidTransition, NotFound, Val
 from servicedesk.domain.lifecycle import ALLOWED, TicketStatus
 from servicedesk.domain.pii import mask_phone
 from servicedesk.domain.roles import Permission, Principal
+from servicedesk.services import sla, tiers
 from servicedesk.services import ticket_queries as q
 from servicedesk.services import tickets as svc
 from servicedesk.services.assistant import handoff_of
@@ -100,6 +101,7 @@ async def _ticket_page(
     draft: str = "",
     draft_kind: str = "reply",
     status_code: int = 200,
+    escalate_error: bool = False,
 ) -> Response:
     detail = await q.ticket_detail(u, me, ticket_id)
     ticket = detail.ticket
@@ -129,12 +131,15 @@ async def _ticket_page(
         "draft_kind": draft_kind,
         "kb": await kb_sidebar(u, me, ticket),
         "handoff": await handoff_of(u, ticket_id),
+        "clocks": await sla.clocks_of(u, ticket_id),
+        "escalation_teams": [t for t in teams if t.tier > (ticket.team.tier if ticket.team else 1)],
+        "escalate_error": escalate_error,
     }
     return render_page(request, "agent_ticket.html", me, context, status_code)
 
 
 async def _reshow(
-    request: Request, uow: UowFactory, me: Principal, ticket_id: int, notice: str, status_code: int, **kw: str
+    request: Request, uow: UowFactory, me: Principal, ticket_id: int, notice: str, status_code: int, **kw: Any
 ) -> Response:
     async with uow(write=False) as u:
         return await _ticket_page(request, u, me, ticket_id, notice=notice, status_code=status_code, **kw)
@@ -219,4 +224,32 @@ async def change_status(
         return await _reshow(request, uow, me, ticket_id, tr(request, "conflict_reload"), 409)
     except InvalidTransition as error:
         return await _reshow(request, uow, me, ticket_id, error.message, 409)
+    return RedirectResponse(f"/agent/tickets/{ticket_id}", status_code=303)
+
+
+@router.post("/tickets/{ticket_id}/escalate")
+async def escalate(
+    ticket_id: int,
+    request: Request,
+    me: PagePrincipal,
+    uow: UowFactory,
+    csrf: Annotated[str, Form()] = "",
+    team_id: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    _staff_only(me)
+    try:
+        async with uow() as u:
+            ticket = await tiers.escalate_ticket(
+                u, me, ticket_id, reason=reason, team_id=optional_id(team_id, "team_id")
+            )
+            still_visible = me.sees(
+                customer_id=ticket.customer_id, team_id=ticket.team_id, assignee_id=ticket.assignee_id
+            )
+    except ValidationFailed as error:
+        notice = "; ".join(error.fields.values()) if error.fields else error.message
+        return await _reshow(request, uow, me, ticket_id, notice, 422, escalate_error=True)
+    if not still_visible:  # handed to experts I cannot see: back to my inbox
+        return RedirectResponse("/agent", status_code=303)
     return RedirectResponse(f"/agent/tickets/{ticket_id}", status_code=303)

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Principal
+from servicedesk.domain.sla import SlaMetric
 from servicedesk.store.models import Event, Message, Ticket
 from servicedesk.web.i18n import locale_of, translate
 from servicedesk.web.templating import render
@@ -25,7 +26,9 @@ _ENUM_FIELDS: dict[str, type[StrEnum]] = {
     "type": TicketType,
     "channel": Channel,
     "kind": MessageKind,
+    "metric": SlaMetric,
 }
+_HIDDEN = frozenset({"clock_id"})  # internal ids a reader of the trail has no use for
 _EDITS = frozenset({"ticket.updated", "ticket.status_changed"})
 
 
@@ -64,6 +67,11 @@ class EventRow:
 def _display(field: str, value: Any, names: Mapping[int, str], teams: Mapping[int, str]) -> Any:
     if value is None or value == []:
         return "—"
+    if field.endswith("_at") and isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if field in _ENUM_FIELDS and isinstance(value, str):
         try:
             return _ENUM_FIELDS[field](value)
@@ -99,7 +107,7 @@ def event_rows(
                 diff=is_edit and f != "reason",
             )
             for f in fields
-            if f in before or f in after
+            if (f in before or f in after) and f not in _HIDDEN
         ]
         rows.append(EventRow(event.action, actor_name(event, ticket, names), event.occurred_at, changes))
     return rows[::-1]

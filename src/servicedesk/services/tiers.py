@@ -1,0 +1,88 @@
+"""The three tiers (R-HD-1): a case the front line cannot solve goes up to an expert team (L2),
+and a major failure to the emergency group (L3) — with a reason, a clock for the experts'
+solution, and a word to the customer about where their case is and when they will hear back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from servicedesk.domain.errors import ValidationFailed
+from servicedesk.domain.roles import Permission, Principal
+from servicedesk.domain.sla import SlaMetric
+from servicedesk.services import notifications, progress, sla
+from servicedesk.services.access import access_ticket_by_id, require
+from servicedesk.store.models import Team, Ticket
+from servicedesk.store.uow import UnitOfWork
+
+TOP_TIER = 3
+MAX_REASON = 500
+
+
+async def tier_of(uow: UnitOfWork, ticket: Ticket) -> int:
+    team = await uow.session.get(Team, ticket.team_id) if ticket.team_id is not None else None
+    return team.tier if team is not None else 1
+
+
+async def _next_team(uow: UnitOfWork, current: Team | None, tier: int) -> Team | None:
+    """A team of `tier`, preferring one in the same department as the current team."""
+    candidates = list(await uow.session.scalars(select(Team).where(Team.tier == tier).order_by(Team.id)))
+    same = [t for t in candidates if current is not None and t.department_id == current.department_id]
+    found = same or candidates
+    return found[0] if found else None
+
+
+async def escalate_ticket(
+    uow: UnitOfWork, actor: Principal, ticket_id: int, *, reason: str, team_id: int | None = None
+) -> Ticket:
+    """An agent sends the case up: to `team_id` if given (a higher tier), else to the next tier."""
+    ticket = await access_ticket_by_id(uow, actor, ticket_id)
+    require(actor, Permission.WORK_TICKETS)
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > MAX_REASON:
+        raise ValidationFailed("a reason is required", fields={"reason": f"1 to {MAX_REASON} characters"})
+    target = await uow.session.get(Team, team_id) if team_id is not None else None
+    if team_id is not None and target is None:
+        raise ValidationFailed("unknown team", fields={"team_id": f"no team {team_id}"})
+    await escalate(uow, actor, ticket, reason=reason, target=target)
+    await uow.commit()
+    return ticket
+
+
+async def escalate(
+    uow: UnitOfWork, actor: Principal | None, ticket: Ticket, *, reason: str, target: Team | None = None
+) -> Team:
+    """Move the case to a higher tier; not committed. `actor` None: the SLA ladder did it."""
+    current = await uow.session.get(Team, ticket.team_id) if ticket.team_id is not None else None
+    tier = current.tier if current is not None else 1
+    target = target or await _next_team(uow, current, min(tier + 1, TOP_TIER))
+    if target is None or target.tier <= tier:
+        raise ValidationFailed(
+            "no higher tier", fields={"team_id": f"this case is at L{tier}; choose a team of a higher tier"}
+        )
+    before = {"team_id": ticket.team_id, "assignee_id": ticket.assignee_id, "tier": tier}
+    ticket.team_id, ticket.assignee_id, ticket.updated_at = target.id, None, uow.now()
+    uow.record(
+        actor, "ticket.escalated", subject_type="ticket", subject_id=ticket.id, ticket_id=ticket.id,
+        before=before, after={"team_id": target.id, "tier": target.tier, "reason": reason},
+    )  # fmt: skip
+    clock = await sla.start_metric(uow, ticket, SlaMetric.EXPERT_SOLUTION)
+    await uow.session.flush()
+    notifications.notify(
+        uow, await notifications.leads_of(uow, target.id), "ticket.escalated", ticket_id=ticket.id,
+        data={"tier": target.tier, "team": target.name, "reason": reason},
+    )  # fmt: skip
+    await _tell(uow, ticket, target, clock.due_at if clock is not None else None)
+    return target
+
+
+async def _tell(uow: UnitOfWork, ticket: Ticket, team: Team, due: datetime | None) -> None:
+    locale = await progress.customer_locale(uow, ticket)
+    when = ""
+    if due is not None:
+        local = progress.when_text(due, uow.settings.default_time_zone, locale)
+        when = progress.text("escalated_due", locale, when=local)
+    body = progress.text("escalated", locale, number=ticket.number, team=team.name, due=when)
+    await progress.tell_customer(uow, ticket, body, reason="escalated")

@@ -1,0 +1,66 @@
+"""A staff member's notifications: SLA warnings and breaches, escalations to their team."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from servicedesk.domain.labels import label
+from servicedesk.domain.sla import SlaMetric
+from servicedesk.services import notifications
+from servicedesk.store.models import Ticket
+from servicedesk.store.sla import Notification
+from servicedesk.web.deps import UowFactory
+from servicedesk.web.i18n import locale_of, translate
+from servicedesk.web.pages.agent import _staff_only
+from servicedesk.web.pages.present import render_page
+from servicedesk.web.pages.session import PagePrincipal, check_csrf
+from servicedesk.web.templating import local_time
+
+router = APIRouter(prefix="/agent/notifications")
+
+
+def notification_text(n: Notification, subject: str, locale: str, tz: str) -> str:
+    data: Mapping[str, Any] = n.data
+    metric = data.get("metric")
+    due = data.get("due_at")
+    values = {
+        "ticket": f"#{n.ticket_id}" if n.ticket_id else "",
+        "subject": subject,
+        "metric": label(SlaMetric(metric), locale) if metric in set(SlaMetric) else "",
+        "due": local_time(datetime.fromisoformat(due), tz) if isinstance(due, str) else "",
+        "tier": str(data.get("tier", "")),
+        "team": str(data.get("team", "")),
+        "reason": str(data.get("reason", "")),
+    }
+    return translate("n_" + n.kind.replace(".", "_"), locale).format(**values)
+
+
+@router.get("")
+async def notifications_page(request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
+    _staff_only(me)
+    locale, tz = locale_of(request), request.app.state.settings.default_time_zone
+    async with uow(write=False) as u:
+        rows = await notifications.list_notifications(u, me, limit=100)
+        ids = {n.ticket_id for n in rows if n.ticket_id is not None}
+        subjects = dict(
+            (await u.session.execute(select(Ticket.id, Ticket.subject).where(Ticket.id.in_(ids)))).all()
+        )
+    items = [(n, notification_text(n, subjects.get(n.ticket_id or 0, ""), locale, tz)) for n in rows]
+    return render_page(request, "notifications.html", me, {"items": items})
+
+
+@router.post("/read")
+async def mark_all_read(
+    request: Request, me: PagePrincipal, uow: UowFactory, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    check_csrf(request, csrf)
+    _staff_only(me)
+    async with uow() as u:
+        await notifications.mark_read(u, me)
+    return RedirectResponse("/agent/notifications", status_code=303)

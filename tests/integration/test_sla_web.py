@@ -1,0 +1,138 @@
+"""Service levels over HTTP: the ticket page's clocks and escalation form, notifications, and
+the API's authorisation and validation."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from servicedesk.domain.catalog import Channel
+from servicedesk.jobs.sla import SlaWorker
+from servicedesk.store.db import Database
+from servicedesk.store.uow import UnitOfWork
+from tests.conftest import World
+from tests.integration.test_pages import csrf_of, open_ticket, sign_in
+from tests.integration.test_sla import Frozen, local
+
+pytestmark = pytest.mark.usefixtures("clock")
+
+
+@pytest.fixture
+async def clock(db: Database, world: World) -> Frozen:
+    from servicedesk.services.sla_defaults import install_defaults
+
+    frozen = Frozen(local(2026, 10, 8, 9, 0))
+    db.clock = frozen
+    async with UnitOfWork(db) as uow:
+        await install_defaults(uow)
+        await uow.commit()
+    return frozen
+
+
+async def _vip_case(db: Database, world: World) -> int:
+    return await open_ticket(
+        db, world.alice, subject="屏幕<b>碎了</b>", body="到货就碎", customer_id=world.carol.customer_id,
+        channel=Channel.WEB_CHAT, team_id=world.team_a, assignee_id=world.alice.user_id,
+    )  # fmt: skip
+
+
+async def test_the_ticket_page_shows_each_clock_with_its_deadline(
+    client: httpx.AsyncClient, db: Database, world: World
+) -> None:
+    ticket_id = await _vip_case(db, world)
+    await sign_in(client, world.alice)
+    page = await client.get(f"/agent/tickets/{ticket_id}")
+    assert page.status_code == 200
+    assert "服务时效" in page.text and "首次响应" in page.text and "VIP 客户" in page.text
+    assert 'data-due="2026-10-08T01:15:00+00:00"' in page.text  # 09:15 Shanghai
+    assert "截止 2026-10-08 09:15" in page.text
+    assert "屏幕&lt;b&gt;碎了&lt;/b&gt;" in page.text
+
+
+async def test_an_agent_escalates_from_the_page_and_the_customer_is_told(
+    client: httpx.AsyncClient, db: Database, world: World
+) -> None:
+    ticket_id = await _vip_case(db, world)
+    csrf = await sign_in(client, world.alice)
+    empty = await client.post(
+        f"/agent/tickets/{ticket_id}/escalate",
+        data={"csrf": csrf, "team_id": str(world.team_b), "reason": " "},
+    )
+    assert empty.status_code == 422 and "1 to 500 characters" in empty.text
+    sent = await client.post(
+        f"/agent/tickets/{ticket_id}/escalate",
+        data={"csrf": csrf, "team_id": str(world.team_b), "reason": "需要技术排查屏幕故障"},
+    )
+    assert sent.status_code == 303 and sent.headers["location"] == "/agent"  # Alice is not in team B
+    api = await client.get(f"/api/v1/tickets/{ticket_id}", headers=world.eve.auth)
+    assert api.json()["team"]["id"] == world.team_b
+    messages = (await client.get(f"/api/v1/tickets/{ticket_id}", headers=world.carol.auth)).json()["messages"]
+    assert any("技术支持" in m["body"] and "10月9日 19:00" in m["body"] for m in messages)
+    clocks = (await client.get(f"/api/v1/tickets/{ticket_id}/sla", headers=world.eve.auth)).json()
+    assert [c["metric"] for c in clocks if c["state"] == "running"] == [
+        "first_response",
+        "resolution",
+        "expert_solution",
+    ]
+
+
+async def test_the_clocks_are_for_staff_only(client: httpx.AsyncClient, db: Database, world: World) -> None:
+    ticket_id = await _vip_case(db, world)
+    assert (await client.get(f"/api/v1/tickets/{ticket_id}/sla", headers=world.carol.auth)).status_code == 403
+    assert (await client.get(f"/api/v1/tickets/{ticket_id}/sla", headers=world.bob.auth)).status_code == 404
+    own = await client.get(f"/api/v1/tickets/{ticket_id}/sla", headers=world.alice.auth)
+    assert own.status_code == 200 and own.json()[0]["policy"] == "VIP 客户"
+
+
+async def test_warnings_reach_the_assignee_and_only_they_mark_them_read(
+    client: httpx.AsyncClient, db: Database, world: World, clock: Frozen
+) -> None:
+    ticket_id = await _vip_case(db, world)
+    await SlaWorker(db, worker_id="t").run_once(local(2026, 10, 8, 9, 12))
+    mine = (await client.get("/api/v1/notifications", headers=world.alice.auth)).json()
+    assert [(n["kind"], n["ticket_id"]) for n in mine] == [("sla.warning", ticket_id)]
+    assert (await client.get("/api/v1/notifications/unread", headers=world.alice.auth)).json() == {
+        "unread": 1
+    }
+    others = await client.post(
+        "/api/v1/notifications/read", json={"ids": [mine[0]["id"]]}, headers=world.bob.auth
+    )
+    assert others.json() == {"marked": 0}
+    await sign_in(client, world.alice)
+    page = await client.get("/agent/notifications")
+    assert "首次响应将于 2026-10-08 09:15 到期" in page.text
+    read = await client.post("/agent/notifications/read", data={"csrf": csrf_of(page.text)})
+    assert read.status_code == 303
+    assert (await client.get("/api/v1/notifications/unread", headers=world.alice.auth)).json() == {
+        "unread": 0
+    }
+
+
+async def test_supervisors_edit_policies_and_calendars_with_clear_errors(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    calendars = (await client.get("/api/v1/sla/calendars", headers=world.sue.auth)).json()
+    service = next(c for c in calendars if c["name"] == "客服中心")
+    policy = {
+        "name": "大客户专线", "calendar_id": service["id"], "position": 0, "tiers": ["vip3"],
+        "targets": {"first_response": 5, "resolution": 240},
+    }  # fmt: skip
+    denied = await client.post("/api/v1/sla/policies", json=policy, headers=world.alice.auth)
+    assert denied.status_code == 403
+    bad_tier = await client.post(
+        "/api/v1/sla/policies", json={**policy, "tiers": ["gold"]}, headers=world.sue.auth
+    )
+    assert bad_tier.status_code == 422 and "gold" in bad_tier.text
+    none = await client.post("/api/v1/sla/policies", json={**policy, "targets": {}}, headers=world.sue.auth)
+    assert none.status_code == 422 and "at least one target" in none.text
+    made = await client.post("/api/v1/sla/policies", json=policy, headers=world.sue.auth)
+    assert made.status_code == 201 and made.json()["targets"] == {"first_response": 5, "resolution": 240}
+    twice = await client.post("/api/v1/sla/policies", json=policy, headers=world.sue.auth)
+    assert twice.status_code == 422 and "already used" in twice.text
+    bad_hours = {"name": "夜班", "hours": "mon 22:00-06:00"}
+    refused = await client.post("/api/v1/sla/calendars", json=bad_hours, headers=world.sue.auth)
+    assert refused.status_code == 422 and "hours" in refused.text
+    split = {"name": "技术部", "hours": "mon-fri 09:00-12:00,13:00-18:00", "holidays": ["2026-12-31"]}
+    made_calendar = await client.post("/api/v1/sla/calendars", json=split, headers=world.sue.auth)
+    assert made_calendar.status_code == 201, made_calendar.text
+    assert made_calendar.json()["holidays"] == ["2026-12-31"]
