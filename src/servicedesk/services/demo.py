@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, Literal, Protocol, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from servicedesk.domain.catalog import Channel, CustomerTier, MessageKind, Priority, TicketType
 from servicedesk.domain.errors import Conflict
@@ -71,8 +71,9 @@ from servicedesk.services.demo_content import (
     _Scenario,
 )
 from servicedesk.services.demo_knowledge import DEMO_CHATS, load_knowledge, play_demo_chats
+from servicedesk.services.sla_defaults import install_defaults
 from servicedesk.store.db import Database
-from servicedesk.store.models import Customer, Message, Team, Ticket, User
+from servicedesk.store.models import Customer, Message, Team, TeamMember, Ticket, User
 from servicedesk.store.uow import UnitOfWork
 
 Progress = Callable[[str, int, int], None]
@@ -314,6 +315,7 @@ class _Loader:
         user_ids: dict[str, int] = {}
         async with UnitOfWork(self.db) as uow:
             self.at(self.now - timedelta(days=400))
+            await install_defaults(uow)  # the seeds' response-time standard, before any case
             departments: dict[str, int] = {}
             for name in DEPARTMENTS:
                 dept = await staff_service.create_department(uow, None, name=name, commit=False)
@@ -338,6 +340,11 @@ class _Loader:
                 )  # fmt: skip
                 user_ids[spec.email] = user.id
                 self.report("staff", done, len(staff))
+            await uow.session.execute(  # the supervisor leads every team: SLA breaches reach her
+                update(TeamMember)
+                .where(TeamMember.user_id == user_ids[_SUPERVISOR.email])
+                .values(is_lead=True)
+            )
             for done, c in enumerate(customers, start=1):
                 self.at(c.created_at)
                 user_id = None
