@@ -136,3 +136,47 @@ async def test_supervisors_edit_policies_and_calendars_with_clear_errors(
     made_calendar = await client.post("/api/v1/sla/calendars", json=split, headers=world.sue.auth)
     assert made_calendar.status_code == 201, made_calendar.text
     assert made_calendar.json()["holidays"] == ["2026-12-31"]
+
+
+async def test_the_standard_is_readable_by_agents_and_editable_by_supervisors(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await sign_in(client, world.alice)
+    page = await client.get("/agent/sla")
+    assert page.status_code == 200
+    assert all(name in page.text for name in ("特急与紧急", "VIP 客户", "投诉", "邮件", "普通咨询"))
+    assert "每天 08:00–22:00" in page.text and "15分" in page.text
+    policies = (await client.get("/api/v1/sla/policies", headers=world.alice.auth)).json()
+    vip = next(p for p in policies if p["name"] == "VIP 客户")
+    edit = await client.get(f"/agent/sla/policies/{vip['id']}")
+    assert '<button type="submit" class="primary">' not in edit.text  # agents read, do not save
+    refused = await client.post(
+        "/agent/sla/policies",
+        data={"csrf": csrf_of(edit.text), "policy_id": str(vip["id"]), "name": "VIP 客户",
+              "calendar_id": str(vip["calendar_id"]), "tiers": "vip", "first_response": "5"},
+    )  # fmt: skip
+    assert refused.status_code == 403
+    await sign_in(client, world.sue)
+    edit = await client.get(f"/agent/sla/policies/{vip['id']}")
+    saved = await client.post(
+        "/agent/sla/policies",
+        data={"csrf": csrf_of(edit.text), "policy_id": str(vip["id"]), "name": "VIP 客户", "position": "2",
+              "active": "on", "calendar_id": str(vip["calendar_id"]), "tiers": "vip", "first_response": "10",
+              "resolution": "600"},
+    )  # fmt: skip
+    assert saved.status_code == 303
+    after = (await client.get("/api/v1/sla/policies", headers=world.sue.auth)).json()
+    assert next(p for p in after if p["id"] == vip["id"])["targets"] == {
+        "first_response": 10,
+        "resolution": 600,
+    }
+    bad = await client.post(
+        "/agent/sla/calendars",
+        data={
+            "csrf": csrf_of(edit.text),
+            "name": "夜班",
+            "hours": "mon 25:00-26:00",
+            "time_zone": "Asia/Shanghai",
+        },
+    )
+    assert bad.status_code == 422 and "hours:" in bad.text and 'value="mon 25:00-26:00"' in bad.text

@@ -161,6 +161,16 @@ def checked_policy(content: PolicyContent) -> PolicyContent:
     )  # fmt: skip
 
 
+async def get_policy(uow: UnitOfWork, actor: Principal, policy_id: int) -> SlaPolicyRow:
+    require(actor, Permission.WORK_TICKETS)
+    return await _existing(uow, SlaPolicyRow, policy_id)
+
+
+async def get_calendar(uow: UnitOfWork, actor: Principal, calendar_id: int) -> CalendarRow:
+    require(actor, Permission.WORK_TICKETS)
+    return await _existing(uow, CalendarRow, calendar_id)
+
+
 async def list_policies(uow: UnitOfWork, actor: Principal) -> list[SlaPolicyRow]:
     require(actor, Permission.WORK_TICKETS)
     return list(

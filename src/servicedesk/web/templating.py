@@ -63,6 +63,9 @@ def render(
         "label": lambda value: _label(value, locale, tz),
         "local_time": lambda value: local_time(value, tz),
         "duration": lambda value: duration_text(value, locale),
+        "duration_minutes": lambda value: (
+            "—" if not value else duration_text(timedelta(minutes=value), locale)
+        ),
         "csrf_token": csrf_token(request),
     }
     response: Response = TEMPLATES.TemplateResponse(

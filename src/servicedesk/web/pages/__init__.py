@@ -10,6 +10,7 @@ from servicedesk.web.pages import (
     helpcenter,
     knowledge,
     notifications,
+    service_levels,
     session,
 )
 from servicedesk.web.pages.session import render_error_page
@@ -19,6 +20,7 @@ router.include_router(session.router)
 router.include_router(chats.router)
 router.include_router(assistant.router)
 router.include_router(notifications.router)
+router.include_router(service_levels.router)
 router.include_router(agent.router)
 router.include_router(helpcenter.router)
 router.include_router(knowledge.router)
