@@ -42,14 +42,19 @@ class Frozen:
         return self.at
 
 
-@pytest.fixture
-async def clock(db: Database, world: World) -> Frozen:
-    frozen = Frozen(local(2026, 9, 30, 21, 55))
+async def standard_at(db: Database, moment: datetime) -> Frozen:
+    """Freeze the database's clock at `moment` and install the seeded SLA standard."""
+    frozen = Frozen(moment)
     db.clock = frozen
     async with UnitOfWork(db) as uow:
         await install_defaults(uow)
         await uow.commit()
     return frozen
+
+
+@pytest.fixture
+async def clock(db: Database, world: World) -> Frozen:
+    return await standard_at(db, local(2026, 9, 30, 21, 55))
 
 
 def staff(person_id: int, role: Role = Role.AGENT, teams: tuple[int, ...] = ()) -> Principal:

@@ -9,24 +9,16 @@ import pytest
 from servicedesk.domain.catalog import Channel
 from servicedesk.jobs.sla import SlaWorker
 from servicedesk.store.db import Database
-from servicedesk.store.uow import UnitOfWork
 from tests.conftest import World
 from tests.integration.test_pages import csrf_of, open_ticket, sign_in
-from tests.integration.test_sla import Frozen, local
+from tests.integration.test_sla import Frozen, local, standard_at
 
 pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
 async def clock(db: Database, world: World) -> Frozen:
-    from servicedesk.services.sla_defaults import install_defaults
-
-    frozen = Frozen(local(2026, 10, 8, 9, 0))
-    db.clock = frozen
-    async with UnitOfWork(db) as uow:
-        await install_defaults(uow)
-        await uow.commit()
-    return frozen
+    return await standard_at(db, local(2026, 10, 8, 9, 0))
 
 
 async def _vip_case(db: Database, world: World) -> int:
