@@ -15,11 +15,13 @@ from rich.table import Table
 from servicedesk.cli_kb import kb_app
 from servicedesk.domain.labels import label
 from servicedesk.domain.roles import Role
+from servicedesk.planning.cli import staffing_app
 from servicedesk.settings import get_settings
 
 app = typer.Typer(help="servicedesk — 智能客服平台 / intelligent customer-service platform")
 console = Console()
 app.add_typer(kb_app, name="kb")
+app.add_typer(staffing_app, name="staffing")
 
 
 @app.command()
