@@ -5,7 +5,7 @@ disagrees with the case it measures; the ladder that follows a deadline is `jobs
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -152,25 +152,23 @@ async def start_clocks(uow: UnitOfWork, ticket: Ticket, *, handoff: bool = False
     await uow.session.flush()
 
 
-async def _change(uow: UnitOfWork, rows: Iterable[SlaClock], how: str) -> None:
+Move = Callable[[Clock, datetime, BusinessCalendar, Ladder], Clock]
+STOP: Move = lambda clock, now, calendar, _ladder: clock.stop(now, calendar)  # noqa: E731
+PAUSE: Move = lambda clock, now, calendar, _ladder: clock.pause(now, calendar)  # noqa: E731
+RESUME: Move = lambda clock, now, calendar, ladder: clock.resume(now, calendar, ladder)  # noqa: E731
+REOPEN: Move = lambda clock, now, calendar, ladder: clock.reopen(now, calendar, ladder)  # noqa: E731
+
+
+async def _change(uow: UnitOfWork, rows: Iterable[SlaClock], move: Move) -> None:
     ladder, now = uow.settings.sla_ladder, uow.now()
     for row in rows:
         calendar = await calendar_by_id(uow, row.calendar_id)
-        clock = clock_of(row)
-        if how == "stop":
-            clock = clock.stop(now, calendar)
-        elif how == "pause":
-            clock = clock.pause(now, calendar)
-        elif how == "resume":
-            clock = clock.resume(now, calendar, ladder)
-        elif how == "reopen":
-            clock = clock.reopen(now, calendar, ladder)
-        write_clock(row, clock, calendar, ladder)
+        write_clock(row, move(clock_of(row), now, calendar, ladder), calendar, ladder)
 
 
 async def on_reply(uow: UnitOfWork, ticket: Ticket) -> None:
     """A person answered the customer in public: the reply targets are met (or late)."""
-    await _change(uow, await _open_clocks(uow, ticket.id, [m for m in SlaMetric if m.stops_on_reply]), "stop")
+    await _change(uow, await _open_clocks(uow, ticket.id, [m for m in SlaMetric if m.stops_on_reply]), STOP)
 
 
 async def on_customer_message(uow: UnitOfWork, ticket: Ticket) -> None:
@@ -187,13 +185,13 @@ async def on_status(uow: UnitOfWork, ticket: Ticket, before: TicketStatus, after
     its resolution clock on from the time already used."""
     every = list(SlaMetric)
     if after is TicketStatus.PENDING:
-        await _change(uow, await _open_clocks(uow, ticket.id, every), "pause")
+        await _change(uow, await _open_clocks(uow, ticket.id, every), PAUSE)
     elif after in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-        await _change(uow, await _open_clocks(uow, ticket.id, every), "stop")
+        await _change(uow, await _open_clocks(uow, ticket.id, every), STOP)
     elif before is TicketStatus.PENDING:
-        await _change(uow, await _open_clocks(uow, ticket.id, every), "resume")
+        await _change(uow, await _open_clocks(uow, ticket.id, every), RESUME)
     elif before is TicketStatus.RESOLVED:
-        await _change(uow, await _last_resolution(uow, ticket.id), "reopen")
+        await _change(uow, await _last_resolution(uow, ticket.id), REOPEN)
 
 
 async def _last_resolution(uow: UnitOfWork, ticket_id: int) -> list[SlaClock]:

@@ -21,11 +21,6 @@ TOP_TIER = 3
 MAX_REASON = 500
 
 
-async def tier_of(uow: UnitOfWork, ticket: Ticket) -> int:
-    team = await uow.session.get(Team, ticket.team_id) if ticket.team_id is not None else None
-    return team.tier if team is not None else 1
-
-
 async def _next_team(uow: UnitOfWork, current: Team | None, tier: int) -> Team | None:
     """A team of `tier`, preferring one in the same department as the current team."""
     candidates = list(await uow.session.scalars(select(Team).where(Team.tier == tier).order_by(Team.id)))

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
-from servicedesk.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from servicedesk.domain.errors import Conflict, InvalidTransition, ValidationFailed
 from servicedesk.domain.lifecycle import ALLOWED, TicketStatus
 from servicedesk.domain.pii import mask_phone
 from servicedesk.domain.roles import Permission, Principal
@@ -36,18 +36,13 @@ from servicedesk.web.pages.forms import (
 )
 from servicedesk.web.pages.knowledge import kb_sidebar
 from servicedesk.web.pages.present import author_name, event_rows, render_page, tr
-from servicedesk.web.pages.session import PagePrincipal, check_csrf
+from servicedesk.web.pages.session import PagePrincipal, check_csrf, staff_only
 
 router = APIRouter(prefix="/agent")
 
 PAGE_SIZE = 25
 VIEWS = [*(v.value for v in q.View), ANY_STATUS]
 STATUS_ORDER = list(TicketStatus)
-
-
-def _staff_only(me: Principal) -> None:
-    if not me.role.is_staff:
-        raise NotFound("not found")
 
 
 def default_view(me: Principal, counts: dict[str, int]) -> str:
@@ -147,7 +142,7 @@ async def _reshow(
 
 @router.get("/tickets/{ticket_id}")
 async def ticket_page(ticket_id: int, request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
-    _staff_only(me)
+    staff_only(me)
     async with uow(write=False) as u:
         return await _ticket_page(request, u, me, ticket_id)
 
@@ -163,7 +158,7 @@ async def add_message(
     body: Annotated[str, Form(max_length=BODY_MAX)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     if kind not in (MessageKind.REPLY, MessageKind.NOTE):
         raise ValidationFailed("staff write replies or notes", fields={"kind": "reply|note"})
     problem = text_error(body, max_len=BODY_MAX)
@@ -184,7 +179,7 @@ async def update_ticket(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     update = form.parse()
     try:
         async with uow() as u:
@@ -213,7 +208,7 @@ async def change_status(
     version: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     target = required_choice(TicketStatus, status, "status")
     try:
         async with uow() as u:
@@ -238,7 +233,7 @@ async def escalate(
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     try:
         async with uow() as u:
             ticket = await tiers.escalate_ticket(

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from servicedesk.domain.assistant import Urgency
 from servicedesk.domain.catalog import TicketType
-from servicedesk.domain.errors import Conflict, NotFound, ValidationFailed
+from servicedesk.domain.errors import Conflict, ValidationFailed
 from servicedesk.domain.roles import Permission, Principal
 from servicedesk.services import bot_review
 from servicedesk.services import intents as svc
@@ -26,15 +26,10 @@ from servicedesk.web.deps import UowFactory
 from servicedesk.web.i18n import locale_of
 from servicedesk.web.pages.forms import choice, required_choice
 from servicedesk.web.pages.present import render_page
-from servicedesk.web.pages.session import PagePrincipal, check_csrf
+from servicedesk.web.pages.session import PagePrincipal, check_csrf, staff_only
 
 router = APIRouter(prefix="/agent/assistant")
 TEXT_MAX = 20_000
-
-
-def _staff(me: Principal) -> None:
-    if not me.role.is_staff:
-        raise NotFound("not found")
 
 
 def _lines(text: str) -> tuple[str, ...]:
@@ -49,7 +44,7 @@ async def intents_page(
     text: Annotated[str, Query(max_length=2000)] = "",
     saved: bool = False,
 ) -> Response:
-    _staff(me)
+    staff_only(me)
     async with uow(write=False) as u:
         intents = await svc.list_intents(u, me)
         trial = None
@@ -107,14 +102,14 @@ def _edit_page(
 
 @router.get("/intents/new")
 async def new_intent(request: Request, me: PagePrincipal) -> Response:
-    _staff(me)
+    staff_only(me)
     require(me, Permission.WRITE_KNOWLEDGE)
     return _edit_page(request, me, None, _form_values(None), {})
 
 
 @router.get("/intents/{intent_id}")
 async def edit_intent(intent_id: int, request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
-    _staff(me)
+    staff_only(me)
     async with uow(write=False) as u:
         intent = await svc.get_intent(u, me, intent_id)
         return _edit_page(request, me, intent.id, _form_values(intent), {})
@@ -141,7 +136,7 @@ async def save_intent(
     active: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff(me)
+    staff_only(me)
     values = {
         "name": name, "label_zh": label_zh, "label_en": label_en, "examples": examples, "slots": slots,
         "answer": answer, "article_id": article_id, "connector": connector, "ticket_type": ticket_type,
@@ -169,7 +164,7 @@ async def save_intent(
 
 @router.get("/review")
 async def review_page(request: Request, me: PagePrincipal, uow: UowFactory, done: bool = False) -> Response:
-    _staff(me)
+    staff_only(me)
     async with uow(write=False) as u:
         groups = await bot_review.review_queue(u, me)
         intents = await svc.list_intents(u, me)
@@ -189,7 +184,7 @@ async def review_action(
     intent_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff(me)
+    staff_only(me)
     ids = [int(i) for i in turn_ids.split(",") if i.strip().isdigit()]
     chosen = required_choice(bot_review.ReviewAction, action, "action")
     if not ids:

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from servicedesk.domain.catalog import Channel
-from servicedesk.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from servicedesk.domain.errors import Conflict, Forbidden, ValidationFailed
 from servicedesk.domain.knowledge import ContentStatus, ScriptScenario
 from servicedesk.domain.labels import SUPPORTED_LOCALES
 from servicedesk.domain.lifecycle import TicketStatus
@@ -32,18 +32,13 @@ from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.deps import UowFactory
 from servicedesk.web.pages.forms import choice, optional_id, required_choice, split_tags
 from servicedesk.web.pages.present import render_page, tr
-from servicedesk.web.pages.session import PagePrincipal, check_csrf
+from servicedesk.web.pages.session import PagePrincipal, check_csrf, staff_only
 
 router = APIRouter(prefix="/agent/kb")
 
 PAGE_SIZE = 25
 SIDEBAR_SCRIPTS = 60  # the "all scripts" list under the suggestions
 STALE_CHOICES = ("", "stale", "fresh")
-
-
-def _staff_only(me: Principal) -> None:
-    if not me.role.is_staff:
-        raise NotFound("not found")
 
 
 def _writer(me: Principal) -> bool:
@@ -56,7 +51,7 @@ def _editor(me: Principal) -> bool:
 
 @router.get("")
 async def home(me: PagePrincipal) -> Response:
-    _staff_only(me)
+    staff_only(me)
     return RedirectResponse("/agent/kb/articles", status_code=303)
 
 
@@ -102,7 +97,7 @@ async def article_list(
     q: Annotated[str, Query(max_length=200)] = "",
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> Response:
-    _staff_only(me)
+    staff_only(me)
     if stale not in STALE_CHOICES:
         raise ValidationFailed("invalid choice", fields={"stale": "stale or fresh"})
     params = ListParams(status, product, stale, q, offset)
@@ -206,7 +201,7 @@ async def _editor_page(
 
 @router.get("/articles/new")
 async def new_article(request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
-    _staff_only(me)
+    staff_only(me)
     if not _writer(me):
         raise Forbidden(tr(request, "forbidden"))
     async with uow(write=False) as u:
@@ -230,7 +225,7 @@ async def create_article(
     note: Annotated[str, Form(max_length=kb.MAX_NOTE)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     form = ArticleForm(title, body, questions, tags, product, product_version, locale, review_by, note)
     try:
         content = form.content()
@@ -248,7 +243,7 @@ async def create_article(
 async def article_page(
     article_id: int, request: Request, me: PagePrincipal, uow: UowFactory, saved: str = ""
 ) -> Response:
-    _staff_only(me)
+    staff_only(me)
     async with uow(write=False) as u:
         view = await kb.get_article(u, me, article_id)
         notice = tr(request, "kb_saved") if saved else None
@@ -274,7 +269,7 @@ async def save_article(
     revision: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     form = ArticleForm(
         title, body, questions, tags, product, product_version, locale, review_by, note, revision
     )
@@ -312,7 +307,7 @@ async def change_status(
     note: Annotated[str, Form(max_length=kb.MAX_NOTE)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     target = required_choice(ContentStatus, status, "status")
     try:
         async with uow() as u:
@@ -343,7 +338,7 @@ async def history_page(
     b: Annotated[str, Query(max_length=10)] = "",
     mode: Annotated[str, Query(max_length=20)] = "side",
 ) -> Response:
-    _staff_only(me)
+    staff_only(me)
     if mode not in ("side", "unified"):
         raise ValidationFailed("invalid choice", fields={"mode": "side or unified"})
     async with uow(write=False) as u:
@@ -376,7 +371,7 @@ async def restore(
     expected_revision: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     old = optional_id(revision, "revision")
     if old is None:
         raise ValidationFailed("choose a revision", fields={"revision": "required"})
@@ -393,7 +388,7 @@ async def draft_from_ticket(
 ) -> Response:
     """R-KB-4 from the ticket page: a solved case becomes a draft to edit."""
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     async with uow() as u:
         article = await kb.draft_from_ticket(u, me, ticket_id)
         article_id = article.id
@@ -405,7 +400,7 @@ async def draft_from_ticket(
 
 @router.get("/products")
 async def products_page(request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
-    _staff_only(me)
+    staff_only(me)
     async with uow(write=False) as u:
         products = await kb.list_products(u)
         registered = {p.name for p in products}
@@ -424,7 +419,7 @@ async def set_product(
     current_version: Annotated[str, Form(max_length=kb.MAX_VERSION)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     async with uow() as u:
         await kb.set_product_version(u, me, name=name, current_version=current_version or None)
     return RedirectResponse("/agent/kb/products", status_code=303)
@@ -442,7 +437,7 @@ async def script_list(
     status: Annotated[str, Query(max_length=20)] = "",
     locale: Annotated[str, Query(max_length=8)] = "",
 ) -> Response:
-    _staff_only(me)
+    staff_only(me)
     chosen = choice(ScriptScenario, scenario, "scenario")
     wanted = choice(ContentStatus, status, "status")
     if locale and locale not in SUPPORTED_LOCALES:
@@ -517,7 +512,7 @@ async def _script_page(
 async def new_script(
     request: Request, me: PagePrincipal, scenario: Annotated[str, Query(max_length=20)] = ""
 ) -> Response:
-    _staff_only(me)
+    staff_only(me)
     if not _writer(me):
         raise Forbidden(tr(request, "forbidden"))
     chosen = choice(ScriptScenario, scenario, "scenario") or ScriptScenario.GREETING
@@ -538,7 +533,7 @@ async def create_script(
     locale: Annotated[str, Form(max_length=8)] = "zh",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     form = ScriptForm(scenario, title, body, compliance_note, channel, locale)
     try:
         async with uow() as u:
@@ -554,7 +549,7 @@ async def create_script(
 async def script_page(
     script_id: int, request: Request, me: PagePrincipal, uow: UowFactory, saved: str = ""
 ) -> Response:
-    _staff_only(me)
+    staff_only(me)
     async with uow(write=False) as u:
         script = await lib.get_script(u, me, script_id)
     notice = tr(request, "kb_saved") if saved else None
@@ -577,7 +572,7 @@ async def save_script(
     version: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     form = ScriptForm(scenario, title, body, compliance_note, channel, locale, version)
     expected = optional_id(version, "version")
     if expected is None:
@@ -615,7 +610,7 @@ async def script_status(
     version: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     target = required_choice(ContentStatus, status, "status")
     try:
         async with uow() as u:

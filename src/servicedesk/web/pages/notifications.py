@@ -17,9 +17,8 @@ from servicedesk.store.models import Ticket
 from servicedesk.store.sla import Notification
 from servicedesk.web.deps import UowFactory
 from servicedesk.web.i18n import locale_of, translate
-from servicedesk.web.pages.agent import _staff_only
 from servicedesk.web.pages.present import render_page
-from servicedesk.web.pages.session import PagePrincipal, check_csrf
+from servicedesk.web.pages.session import PagePrincipal, check_csrf, staff_only
 from servicedesk.web.templating import local_time
 
 router = APIRouter(prefix="/agent/notifications")
@@ -43,7 +42,7 @@ def notification_text(n: Notification, subject: str, locale: str, tz: str) -> st
 
 @router.get("")
 async def notifications_page(request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
-    _staff_only(me)
+    staff_only(me)
     locale, tz = locale_of(request), request.app.state.settings.default_time_zone
     async with uow(write=False) as u:
         rows = await notifications.list_notifications(u, me, limit=100)
@@ -60,7 +59,7 @@ async def mark_all_read(
     request: Request, me: PagePrincipal, uow: UowFactory, csrf: Annotated[str, Form()] = ""
 ) -> Response:
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     async with uow() as u:
         await notifications.mark_read(u, me)
     return RedirectResponse("/agent/notifications", status_code=303)

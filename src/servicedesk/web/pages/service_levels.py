@@ -21,10 +21,9 @@ from servicedesk.services import sla, sla_admin
 from servicedesk.store.sla import CalendarRow, SlaPolicyRow
 from servicedesk.web.deps import UowFactory
 from servicedesk.web.i18n import locale_of
-from servicedesk.web.pages.agent import _staff_only
 from servicedesk.web.pages.forms import optional_id, split_tags
 from servicedesk.web.pages.present import render_page
-from servicedesk.web.pages.session import PagePrincipal, check_csrf
+from servicedesk.web.pages.session import PagePrincipal, check_csrf, staff_only
 
 router = APIRouter(prefix="/agent/sla")
 Text = Annotated[str, Form(max_length=5000)]
@@ -33,7 +32,7 @@ CONDITIONS = ("tiers", "types", "priorities", "channels", "tags")
 
 @router.get("")
 async def overview(request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
-    _staff_only(me)
+    staff_only(me)
     async with uow(write=False) as u:
         policies = await sla_admin.list_policies(u, me)
         calendars = await sla_admin.list_calendars(u, me)
@@ -77,13 +76,13 @@ async def _policy_page(
 
 @router.get("/policies/new")
 async def new_policy(request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
-    _staff_only(me)
+    staff_only(me)
     return await _policy_page(request, me, uow, None, _policy_form(None))
 
 
 @router.get("/policies/{policy_id}")
 async def edit_policy(policy_id: int, request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
-    _staff_only(me)
+    staff_only(me)
     async with uow(write=False) as u:
         row = await sla_admin.get_policy(u, me, policy_id)
     return await _policy_page(request, me, uow, row, _policy_form(row))
@@ -99,7 +98,7 @@ def _minutes(raw: str, metric: SlaMetric) -> int | None:
 
 @router.post("/policies")
 async def save_policy(request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
-    _staff_only(me)
+    staff_only(me)
     form = await request.form()
     values = {k: str(v)[:5000] for k, v in form.items() if isinstance(v, str)}
     check_csrf(request, values.get("csrf", ""))
@@ -145,13 +144,13 @@ def _calendar_form(row: CalendarRow | None) -> dict[str, str]:
 
 @router.get("/calendars/new")
 async def new_calendar(request: Request, me: PagePrincipal) -> Response:
-    _staff_only(me)
+    staff_only(me)
     return await _calendar_page(request, me, None, _calendar_form(None))
 
 
 @router.get("/calendars/{calendar_id}")
 async def edit_calendar(calendar_id: int, request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
-    _staff_only(me)
+    staff_only(me)
     async with uow(write=False) as u:
         row = await sla_admin.get_calendar(u, me, calendar_id)
     return await _calendar_page(request, me, row, _calendar_form(row))
@@ -165,7 +164,7 @@ async def save_calendar(
     holidays: Text = "", workdays: Text = "", china_official: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf)
-    _staff_only(me)
+    staff_only(me)
     values = {"name": name, "hours": hours, "time_zone": time_zone, "holidays": holidays,
               "workdays": workdays, "china_official": china_official}  # fmt: skip
     row_id = optional_id(calendar_id, "calendar_id")

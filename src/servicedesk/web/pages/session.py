@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from servicedesk.domain.errors import Forbidden
+from servicedesk.domain.errors import Forbidden, NotFound
 from servicedesk.domain.roles import Principal, Role
 from servicedesk.services.auth import authenticate, principal_by_user_id
 from servicedesk.store.uow import UnitOfWork
@@ -108,3 +108,9 @@ async def switch_language(locale: str, request: Request) -> Response:
     if locale in ("zh", "en"):
         response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 86400, samesite="lax")
     return response
+
+
+def staff_only(me: Principal) -> None:
+    """Staff pages answer a signed-in customer with "not found", as if they did not exist."""
+    if not me.role.is_staff:
+        raise NotFound("not found")
