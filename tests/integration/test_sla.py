@@ -15,7 +15,7 @@ from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketTyp
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Principal, Role
 from servicedesk.domain.sla import ClockState, SlaMetric, Stage
-from servicedesk.jobs.sla import SlaWorker
+from servicedesk.jobs.sla import SlaWorker, Sweep
 from servicedesk.services import sla
 from servicedesk.services import tickets as svc
 from servicedesk.services.notifications import list_notifications
@@ -299,9 +299,7 @@ async def test_a_stale_row_lost_to_another_worker_is_not_acted_on(
             .values(stage=int(Stage.WARNED))
             .execution_options(synchronize_session=False)
         )
-        from servicedesk.jobs.sla import Sweep
-
         sweep = Sweep()
-        await worker._step(uow, row, at, sweep)
+        await worker._steps(uow, [row], at, sweep)
         await uow.commit()
     assert (sweep.total, sweep.lost) == (0, 1)

@@ -13,17 +13,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from servicedesk.domain.errors import ValidationFailed
 from servicedesk.domain.sla import Stage
 from servicedesk.services import notifications, sla, tiers
 from servicedesk.store.db import Database
-from servicedesk.store.models import Ticket
-from servicedesk.store.sla import SlaClock
+from servicedesk.store.models import Event, Ticket
+from servicedesk.store.sla import Notification, SlaClock
 from servicedesk.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,26 @@ class Sweep:
     @property
     def total(self) -> int:
         return sum(self.taken.values())
+
+
+@dataclass
+class _Step:
+    row: SlaClock
+    stage: Stage
+    breached_at: datetime | None
+    following: datetime | None
+
+
+class _People:
+    """Team leads read once per batch: a thousand warnings to one team are one query."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow, self._leads = uow, dict[int | None, list[int]]()
+
+    async def leads_of(self, team_id: int | None) -> list[int]:
+        if team_id not in self._leads:
+            self._leads[team_id] = await notifications.leads_of(self.uow, team_id)
+        return self._leads[team_id]
 
 
 class SlaWorker:
@@ -68,40 +90,76 @@ class SlaWorker:
             if uow.dialect == "postgresql":
                 due = due.with_for_update(skip_locked=True)
             rows = list(await uow.session.scalars(due))
-            for row in rows:
-                await self._step(uow, row, now, sweep)
-            await uow.commit()
+            if rows:
+                with uow.session.no_autoflush:  # the batch's writes go out together at commit
+                    await self._steps(uow, rows, now, sweep)
+                await uow.commit()
         return len(rows)
 
-    async def _step(self, uow: UnitOfWork, row: SlaClock, now: datetime, sweep: Sweep) -> None:
-        calendar, ladder = await sla.calendar_by_id(uow, row.calendar_id), uow.settings.sla_ladder
-        clock = sla.clock_of(row)
-        step = clock.next_step(calendar, ladder)
-        seen_stage = row.stage
-        if step is None or step[1] > now:  # re-planned since it was written: store the new time
-            row.next_action_at = step[1] if step else None
-            return
-        advanced = clock.advance(step[0])
-        following = advanced.next_step(calendar, ladder)
-        claimed = await uow.session.execute(
-            update(SlaClock)
-            .where(SlaClock.id == row.id, SlaClock.stage == seen_stage)
-            .values(
-                stage=int(advanced.stage),
-                breached_at=advanced.breached_at,
-                next_action_at=following[1] if following else None,
+    async def _steps(self, uow: UnitOfWork, rows: list[SlaClock], now: datetime, sweep: Sweep) -> None:
+        """Plan every row's step, claim them all, then act — a few statements per batch, not per step."""
+        calendars = await sla.calendars_by_id(uow, {r.calendar_id for r in rows})
+        ladder = uow.settings.sla_ladder
+        planned: dict[tuple[int, int], list[_Step]] = defaultdict(list)
+        for row in rows:
+            clock = sla.clock_of(row)
+            step = clock.next_step(calendars[row.calendar_id], ladder)
+            if step is None or step[1] > now:  # re-planned since it was written: store the new time
+                row.next_action_at = step[1] if step else None
+                continue
+            advanced = clock.advance(step[0])
+            following = advanced.next_step(calendars[row.calendar_id], ladder)
+            planned[(row.stage, int(advanced.stage))].append(
+                _Step(row, step[0], advanced.breached_at, following[1] if following else None)
             )
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(claimed, "rowcount", 0) != 1:
-            sweep.lost += 1
+        claimed = await self._claim(uow, planned)
+        sweep.lost += sum(len(steps) for steps in planned.values()) - len(claimed)
+        if not claimed:
             return
-        await self._act(uow, row, step[0])
-        sweep.count(step[0])
+        # the cases are read once; `session.get` in the actions then finds them in the session
+        read = await uow.session.scalars(
+            select(Ticket).where(Ticket.id.in_({s.row.ticket_id for s in claimed}))
+        )
+        tickets = {t.id: t for t in read}  # held: the session's identity map keeps rows weakly
+        people = _People(uow)
+        written = [
+            {
+                "id": t.row.id,
+                "stage": int(t.stage),
+                "breached_at": t.breached_at,
+                "next_action_at": t.following,
+            }
+            for t in claimed
+        ]
+        await uow.session.execute(update(SlaClock), written)  # one executemany by primary key
+        for taken, values in zip(claimed, written, strict=True):
+            for key in ("stage", "breached_at", "next_action_at"):  # so the session agrees, unflushed
+                set_committed_value(taken.row, key, values[key])
+        for taken in claimed:
+            await self._act(uow, taken.row, tickets[taken.row.ticket_id], taken.stage, people)
+            sweep.count(taken.stage)
+        await uow.insert_pending(Event, Notification)
 
-    async def _act(self, uow: UnitOfWork, row: SlaClock, stage: Stage) -> None:
-        ticket = await uow.session.get(Ticket, row.ticket_id)
-        assert ticket is not None  # a clock's case is never deleted
+    async def _claim(self, uow: UnitOfWork, planned: dict[tuple[int, int], list[_Step]]) -> list[_Step]:
+        """Compare-and-swap on `stage`, one UPDATE per (seen, next) stage pair: of two workers that
+        read the same clock, only the one whose UPDATE still finds the seen stage gets it back."""
+        claimed: list[_Step] = []
+        for (seen, following), steps in planned.items():
+            by_id = {s.row.id: s for s in steps}
+            won = await uow.session.scalars(
+                update(SlaClock)
+                .where(SlaClock.id.in_(list(by_id)), SlaClock.stage == seen)
+                .values(stage=following)
+                .returning(SlaClock.id)
+                .execution_options(synchronize_session=False)
+            )
+            claimed.extend(by_id[i] for i in won)
+        claimed.sort(key=lambda s: (s.row.next_action_at or datetime.min, s.row.id))
+        return claimed
+
+    async def _act(
+        self, uow: UnitOfWork, row: SlaClock, ticket: Ticket, stage: Stage, people: _People
+    ) -> None:
         data = {
             "metric": row.metric.value, "due_at": row.due_at.isoformat() if row.due_at else None,
             "clock_id": row.id,
@@ -113,12 +171,15 @@ class SlaWorker:
         if stage is Stage.NEXT_TIER:
             await self._next_tier(uow, ticket, row)
             return
-        people = (
-            await notifications.leads_of(uow, ticket.team_id)
-            if stage is Stage.SUPERVISOR
-            else await notifications.on_duty_for(uow, ticket)
-        )
-        notifications.notify(uow, people, NOTICE[stage], ticket_id=ticket.id, data=data)
+        if stage is Stage.SUPERVISOR:
+            to = await people.leads_of(ticket.team_id)
+        else:
+            to = (
+                [ticket.assignee_id]
+                if ticket.assignee_id is not None
+                else await people.leads_of(ticket.team_id)
+            )
+        notifications.notify(uow, to, NOTICE[stage], ticket_id=ticket.id, data=data)
 
     async def _next_tier(self, uow: UnitOfWork, ticket: Ticket, row: SlaClock) -> None:
         try:  # refuses before it changes anything

@@ -46,16 +46,27 @@ def build_calendar(row: CalendarRow) -> BusinessCalendar:
     )
 
 
+def calendar_of(row: CalendarRow) -> BusinessCalendar:
+    """The row's calendar, built once per process and edit."""
+    cached = _calendars.get(row.id)
+    if cached is not None and cached[0] == row.updated_at:
+        return cached[1]
+    calendar = build_calendar(row)
+    _calendars[row.id] = (row.updated_at, calendar)
+    return calendar
+
+
 async def calendar_by_id(uow: UnitOfWork, calendar_id: int) -> BusinessCalendar:
     row = await uow.session.get(CalendarRow, calendar_id)
     if row is None:
         raise LookupError(f"no business calendar {calendar_id}")
-    cached = _calendars.get(calendar_id)
-    if cached is not None and cached[0] == row.updated_at:
-        return cached[1]
-    calendar = build_calendar(row)
-    _calendars[calendar_id] = (row.updated_at, calendar)
-    return calendar
+    return calendar_of(row)
+
+
+async def calendars_by_id(uow: UnitOfWork, calendar_ids: Iterable[int]) -> dict[int, BusinessCalendar]:
+    """Several calendars with one read — for the worker's batches."""
+    rows = await uow.session.scalars(select(CalendarRow).where(CalendarRow.id.in_(set(calendar_ids))))
+    return {row.id: calendar_of(row) for row in rows}
 
 
 def terms_of(row: SlaPolicyRow) -> PolicyTerms:

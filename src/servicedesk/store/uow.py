@@ -13,6 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from sqlalchemy import insert, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,7 +22,7 @@ from servicedesk.domain.errors import Conflict
 from servicedesk.domain.roles import Principal
 from servicedesk.settings import Settings
 from servicedesk.store.db import Database
-from servicedesk.store.models import Event
+from servicedesk.store.models import Base, Event
 
 AfterCommit = Callable[[], Awaitable[None]]
 
@@ -128,3 +129,19 @@ class UnitOfWork:
         )
         self.session.add(row)
         return row
+
+    async def insert_pending(self, *models: type[Base]) -> None:
+        """Write the pending new rows of `models` with one INSERT each, not one per row.
+
+        For batch jobs adding thousands of rows whose ids nobody reads back (audit events,
+        notifications): the ORM's flush wants every new id and so, on SQLite, inserts row by row.
+        """
+        for model in models:
+            pending = [o for o in self.session.new if type(o) is model]
+            if not pending:
+                continue
+            columns = {c.key for c in inspect(model).column_attrs}
+            values = [{k: v for k, v in inspect(o).dict.items() if k in columns} for o in pending]
+            for row in pending:
+                self.session.expunge(row)
+            await self.session.execute(insert(model), values)
