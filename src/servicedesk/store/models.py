@@ -397,4 +397,13 @@ class Event(Base):
 
 # the tables of the knowledge base and the assistant live in their own modules; importing them
 # here registers them on `Base.metadata` for Alembic and the schema test
-from servicedesk.store import assistant, knowledge, sla  # noqa: E402, F401
+from servicedesk.store import (  # noqa: E402, F401
+    approvals,
+    assistant,
+    classification,
+    collaboration,
+    incidents,
+    knowledge,
+    routing,
+    sla,
+)
