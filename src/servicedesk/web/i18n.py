@@ -9,6 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from servicedesk.domain.labels import DEFAULT_LOCALE, SUPPORTED_LOCALES
+from servicedesk.web.texts import catalogue
 
 LOCALE_COOKIE = "sd_lang"
 
@@ -170,92 +171,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ev_message_reply": ("公开回复", "Public reply"),
     "ev_message_note": ("内部备注", "Internal note"),
     "ev_message_inbound": ("客户消息", "Customer message"),
-    "ev_ticket_escalated": ("升级处理", "Escalated"),
-    "ev_sla_warned": ("时效预警", "SLA warning"),
-    "ev_sla_breached": ("时效超时", "SLA breached"),
-    "ev_sla_supervisor": ("超时通知主管", "SLA breach: supervisor told"),
-    "ev_sla_next_tier": ("超时升级", "SLA breach: sent up a tier"),
-    "ev_bot_handoff": ("机器人转人工", "Bot hand-off"),
-    # --- service levels ---
-    "sla_title": ("服务时效", "Service levels"),
-    "sla_met": ("达标", "Met"),
-    "sla_breached": ("超时", "Breached"),
-    "sla_left": ("剩余", "Left"),
-    "sla_overdue": ("已超时", "Overdue"),
-    "sla_due": ("截止", "Due"),
-    "sla_left_business": ("剩余营业时间", "Business time left"),
-    "sla_target": ("目标", "Target"),
-    "sla_stopped_at": ("完成于", "Done at"),
-    "sla_breached_at": ("超时于", "Breached at"),
-    "escalate": ("升级处理", "Escalate"),
-    "escalate_to": ("升级到", "Escalate to"),
-    "escalate_reason": ("升级原因", "Reason"),
-    "nav_notifications": ("通知", "Notifications"),
-    "nav_sla": ("服务时效", "Service levels"),
-    "sla_settings": ("服务时效标准", "Service-level standard"),
-    "sla_policy": ("时效策略", "SLA policy"),
-    "sla_policy_new": ("新建策略", "New policy"),
-    "sla_calendar": ("工作日历", "Business calendar"),
-    "sla_calendars": ("工作日历", "Business calendars"),
-    "sla_calendar_new": ("新建日历", "New calendar"),
-    "sla_conditions": ("适用条件", "Conditions"),
-    "sla_conditions_hint": (
-        "多个条件须同时满足；同一条件内任一值即可。留空表示不限。",
-        "Every filled condition must match; within one, any value matches. Empty means any.",
-    ),
-    "sla_order_hint": (
-        "按顺序匹配，第一条满足条件的策略生效。",
-        "Policies are tried in order; the first whose conditions match applies.",
-    ),
-    "sla_targets": ("时效目标（营业时间分钟）", "Targets (business minutes)"),
-    "sla_minutes_hint": ("留空表示该策略不设此目标。", "Leave empty for no target of that kind."),
-    "sla_position": ("顺序", "Order"),
-    "sla_active": ("启用", "Active"),
-    "sla_inactive": ("已停用", "Inactive"),
-    "sla_every_case": ("所有工单", "Every case"),
-    "sla_f_tiers": ("客户等级", "Customer tiers"),
-    "sla_f_types": ("问题类型", "Types"),
-    "sla_f_priorities": ("优先级", "Priorities"),
-    "sla_f_channels": ("渠道", "Channels"),
-    "sla_f_tags": ("标签", "Tags"),
-    "sla_hours": ("营业时间", "Opening hours"),
-    "sla_hours_hint": (
-        "例如：mon-fri 08:00-12:00,13:00-22:00; sat 09:00-18:00（未列出的日子不营业，daily 表示每天）",
-        "e.g. mon-fri 08:00-12:00,13:00-22:00; sat 09:00-18:00 "
-        "(days not named are closed; daily = every day)",
-    ),
-    "sla_time_zone": ("时区", "Time zone"),
-    "sla_china_official": ("使用国家法定节假日与调休", "China's official holidays and make-up days"),
-    "sla_holidays": ("自定义休息日", "Extra closed dates"),
-    "sla_workdays": ("自定义上班日", "Extra working dates"),
-    "sla_dates_hint": ("每行一个日期，格式 YYYY-MM-DD。", "One date per line, as YYYY-MM-DD."),
-    "sla_official_gap": (
-        "国家节假日数据只到以下年份，请在新年前补充明年的休息日和调休上班日：",
-        "China's official calendar data ends with this year; add next year's dates before it starts:",
-    ),
-    "notifications_title": ("我的通知", "My notifications"),
-    "notifications_none": ("暂无通知。", "No notifications."),
-    "notifications_mark_read": ("全部标为已读", "Mark all read"),
-    "n_sla_warning": (
-        "{ticket}「{subject}」的{metric}将于 {due} 到期",
-        '{metric} on {ticket} "{subject}" is due at {due}',
-    ),
-    "n_sla_breached": (
-        "{ticket}「{subject}」的{metric}已超时（{due}）",
-        '{metric} on {ticket} "{subject}" breached at {due}',
-    ),
-    "n_sla_supervisor": (
-        "{ticket}「{subject}」的{metric}超时未处理，请主管跟进",
-        '{metric} on {ticket} "{subject}" is still overdue: a supervisor should step in',
-    ),
-    "n_sla_top_tier": (
-        "{ticket}「{subject}」的{metric}超时，已在最高层级，请主管处理",
-        '{metric} on {ticket} "{subject}" is overdue at the top tier: a supervisor must act',
-    ),
-    "n_ticket_escalated": (
-        "{ticket}「{subject}」已升级到 L{tier}（{team}）：{reason}",
-        '{ticket} "{subject}" escalated to L{tier} ({team}): {reason}',
-    ),
     # the help center
     "help_greeting": ("您好，", "Hello, "),
     "help_intro": ("在这里查看您提交的问题和客服的回复", "Your cases and our replies, all in one place"),
@@ -416,6 +331,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "help_articles_not_solved": ("没有解决您的问题？", "Still need help?"),
     # --- end knowledge base ---
 }
+_FEATURES = catalogue()
+if MESSAGES.keys() & _FEATURES.keys():
+    raise RuntimeError(f"interface text defined twice: {sorted(MESSAGES.keys() & _FEATURES.keys())}")
+MESSAGES.update(_FEATURES)
 
 
 def locale_of(request: Request) -> str:
