@@ -37,6 +37,7 @@ from servicedesk.web.pages.forms import (
 from servicedesk.web.pages.knowledge import kb_sidebar
 from servicedesk.web.pages.present import author_name, event_rows, render_page, tr
 from servicedesk.web.pages.session import PagePrincipal, check_csrf, staff_only
+from servicedesk.web.pages.ticket_panels import panels_for
 
 router = APIRouter(prefix="/agent")
 
@@ -129,6 +130,7 @@ async def _ticket_page(
         "clocks": await sla.clocks_of(u, ticket_id),
         "escalation_teams": [t for t in teams if t.tier > (ticket.team.tier if ticket.team else 1)],
         "escalate_error": escalate_error,
+        "panels": await panels_for(u, me, ticket),
     }
     return render_page(request, "agent_ticket.html", me, context, status_code)
 
