@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicedesk.domain.catalog import Channel
+from servicedesk.domain.routing_rules import RoutingPolicy, Workload
 from servicedesk.domain.service_hours import ServiceHours
 from servicedesk.domain.sla import Ladder
 
@@ -101,6 +102,19 @@ class Settings(BaseSettings):
         default=30, ge=0, description="business minutes after a breach before the case goes up a tier"
     )
     sla_worker_interval_s: float = Field(default=10.0, gt=0, description="how often the SLA worker looks")
+    routing_policy: RoutingPolicy = Field(
+        default=RoutingPolicy.SKILLS, description="who takes a case: skills, round_robin or least_loaded"
+    )
+    routing_chat_handle_minutes: float | None = Field(
+        default=8, gt=0, description="mean chat handling time for queue waits until history has enough"
+    )
+    routing_ticket_handle_minutes: float | None = Field(
+        default=240, gt=0, description="the same for tickets; None: the wait is shown as unknown"
+    )
+    routing_reroute: list[Workload] = Field(
+        default_factory=lambda: [Workload.CHAT, Workload.TICKET],
+        description="unanswered cases of these kinds leave an agent who goes offline",
+    )
     social_webhook_secrets: dict[str, str] = Field(
         default_factory=dict,
         description='HMAC secret per social platform, e.g. {"weibo": "…", "douyin": "…"}; none: 404',

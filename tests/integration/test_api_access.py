@@ -46,12 +46,12 @@ async def _ticket_for(db: Database, world: World, customer: Person, team_id: int
 def _calls(carols: int, daves: int, carol_id: int) -> list[Call]:
     return [
         Call("get own-team ticket", "GET", f"/api/v1/tickets/{carols}"),
-        Call("update", "PATCH", f"/api/v1/tickets/{carols}", {"priority": "high"}),
+        Call("update", "PATCH", f"/api/v1/tickets/{carols}", {"priority": "high", "reason": "客户无法使用"}),
         Call("transition", "POST", f"/api/v1/tickets/{carols}/transition", {"status": "open"}),
         Call("note", "POST", f"/api/v1/tickets/{carols}/messages", {"kind": "note", "body": "内部备注"}),
         Call("reply", "POST", f"/api/v1/tickets/{carols}/messages", {"body": "您好"}),
         Call("get other-team ticket", "GET", f"/api/v1/tickets/{daves}"),
-        Call("update other-team ticket", "PATCH", f"/api/v1/tickets/{daves}", {"priority": "low"}),
+        Call("update other-team ticket", "PATCH", f"/api/v1/tickets/{daves}", {"priority": "low", "reason": "客户说不急"}),
         Call("get customer", "GET", f"/api/v1/customers/{carol_id}"),
         Call("customer's tickets", "GET", f"/api/v1/customers/{carol_id}/tickets"),
         Call("reveal phone", "POST", f"/api/v1/customers/{carol_id}/reveal", {"field": "phone"}),

@@ -75,10 +75,11 @@ async def test_a_customer_answer_reopens_and_notes_stay_internal(
     assert answer.status_code == 201
     mine = (await client.get(f"/api/v1/tickets/{tid}", headers=world.carol.auth)).json()
     assert mine["status"] == "open" and mine["reopened_count"] == 1
-    assert [m["kind"] for m in mine["messages"]] == ["inbound", "inbound"]
+    # between the two: the system's word that the case was resolved (R-HD-7)
+    assert [m["kind"] for m in mine["messages"]] == ["inbound", "reply", "inbound"]
     assert mine["events"] == []  # the audit trail is for staff
     staff = (await client.get(f"/api/v1/tickets/{tid}", headers=auth)).json()
-    assert [m["kind"] for m in staff["messages"]] == ["inbound", "note", "inbound"]
+    assert [m["kind"] for m in staff["messages"]] == ["inbound", "note", "reply", "inbound"]
 
 
 async def test_it_records_only_real_changes_with_the_reason(client: httpx.AsyncClient, world: World) -> None:
@@ -94,7 +95,10 @@ async def test_it_records_only_real_changes_with_the_reason(client: httpx.AsyncC
     assert changed.status_code == 200
     updated = [e for e in changed.json()["events"] if e["action"] == "ticket.updated"]
     assert updated[0]["before"] == {"priority": "medium"}
-    assert updated[0]["after"] == {"priority": "high", "reason": "客户无法使用产品"}
+    # the case was opened without a priority: moving off the suggested one is an override
+    assert updated[0]["after"] == {
+        "priority": "high", "reason": "客户无法使用产品", "overrides_suggestion": ["priority"]
+    }  # fmt: skip
     unassign = await client.patch(f"/api/v1/tickets/{tid}", json={"team_id": None}, headers=world.sue.auth)
     assert unassign.json()["team"] is None
 

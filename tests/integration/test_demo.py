@@ -24,8 +24,11 @@ from servicedesk.services.auth import authenticate
 from servicedesk.services.demo import ADMIN_EMAIL, DemoSummary, load_demo
 from servicedesk.services.staff import create_user
 from servicedesk.settings import Settings
+from servicedesk.store.approvals import ServiceAction
 from servicedesk.store.assistant import BotSession
+from servicedesk.store.collaboration import CollaborationRequest, ComplexCase
 from servicedesk.store.db import Database
+from servicedesk.store.incidents import Incident, IncidentUpdate
 from servicedesk.store.migrate import upgrade
 from servicedesk.store.models import (
     Customer,
@@ -38,6 +41,7 @@ from servicedesk.store.models import (
     TicketTag,
     User,
 )
+from servicedesk.store.routing import Availability
 from servicedesk.store.uow import UnitOfWork
 
 _T = TypeVar("_T")
@@ -90,7 +94,7 @@ async def test_it_reports_what_it_created(loaded: Loaded) -> None:
     s = loaded.summary
     assert s.created
     handed = await _count(loaded.db, BotSession, BotSession.ticket_id.is_not(None))
-    assert (s.teams, s.agents, s.customers, s.tickets) == (3, 12, 200, 1000 + handed)
+    assert (s.teams, s.agents, s.customers, s.tickets) == (4, 13, 200, 1000 + handed)
     assert handed == 4  # the demo chats: a low rating, two misses, danger, 转人工
     assert s.messages == await _count(loaded.db, Message)
     assert 1000 < s.messages <= 5000
@@ -101,13 +105,14 @@ async def test_it_reports_what_it_created(loaded: Loaded) -> None:
 async def test_it_builds_the_organisation(loaded: Loaded) -> None:
     db = loaded.db
     teams = {t.name: t for t in await _all(db, select(Team))}
-    assert set(teams) == {"客服一线", "技术支持", "投诉处理"}
+    assert set(teams) == {"客服一线", "技术支持", "投诉处理", "应急小组"}
     departments: dict[int | None, str] = {d.id: d.name for d in await _all(db, select(Department))}
     assert set(departments.values()) == {"客户服务部", "技术部", "财务部", "物流部"}
     assert departments[teams["客服一线"].department_id] == "客户服务部"
     assert departments[teams["技术支持"].department_id] == "技术部"
     assert departments[teams["投诉处理"].department_id] == "客户服务部"
     assert (teams["客服一线"].tier, teams["技术支持"].tier, teams["投诉处理"].tier) == (1, 2, 2)
+    assert departments[teams["应急小组"].department_id] == "技术部" and teams["应急小组"].tier == 3
 
     async with UnitOfWork(db, write=False) as uow:
         rows = await uow.session.execute(
@@ -117,12 +122,12 @@ async def test_it_builds_the_organisation(loaded: Loaded) -> None:
             .where(User.email.like("agent%"))
         )
         membership = {email: (role, team) for email, role, team in rows}
-    assert len(membership) == 12
+    assert len(membership) == 13
     per_team = {name: sum(1 for _, t in membership.values() if t == name) for name in teams}
-    assert per_team == {"客服一线": 6, "技术支持": 3, "投诉处理": 3}
+    assert per_team == {"客服一线": 6, "技术支持": 3, "投诉处理": 3, "应急小组": 1}
     experts = {team for role, team in membership.values() if role is Role.EXPERT}
-    assert experts == {"技术支持"}
-    assert sum(1 for role, _ in membership.values() if role is Role.EXPERT) == 3
+    assert experts == {"技术支持", "应急小组"}
+    assert sum(1 for role, _ in membership.values() if role is Role.EXPERT) == 4
 
 
 async def test_it_lets_every_listed_login_sign_in(loaded: Loaded) -> None:
@@ -204,7 +209,8 @@ async def test_it_gives_every_ticket_a_conversation(loaded: Loaded) -> None:
     per_ticket: dict[int, list[Message]] = {}
     for m in messages:
         assert m.ticket_id is not None
-        per_ticket.setdefault(m.ticket_id, []).append(m)
+        if not m.automatic:  # the system's progress notices come on top of the conversation
+            per_ticket.setdefault(m.ticket_id, []).append(m)
     assert set(per_ticket) == set(tickets)
     assert {len(ms) for ms in per_ticket.values()} == {1, 2, 3, 4, 5}
     for ticket_id, ms in per_ticket.items():
@@ -242,16 +248,19 @@ async def test_it_writes_the_audit_trail(loaded: Loaded) -> None:
         naive_or_future = await uow.session.scalar(
             select(func.count()).select_from(Event).where(Event.occurred_at > loaded.finished)
         )
+        # the system's notices (resolution, incident updates) are recorded by the event that sent them
+        noticed = await uow.session.scalars(select(Message.meta).where(Message.meta.is_not(None)))
+        system_messages = sum(1 for meta in noticed if meta and "system" in meta)
     assert created == ticket_ids
     assert actions["customer.created"] == 200
-    assert actions["team.created"] == 3
+    assert actions["team.created"] == 4
     assert actions["department.created"] == 4
-    assert actions["user.created"] == 16  # 15 staff and the help-center customer
+    assert actions["user.created"] == 17  # 16 staff and the help-center customer
     assert actions["ticket.status_changed"] > 1000
     assert actions["ticket.updated"] > 0
     inbound = actions.get("message.inbound", 0) - (bot_inbound or 0)  # the bot's chats: see test_assistant
     assert actions["message.reply"] + actions["message.note"] + inbound == (
-        await _count(db, Message) - 1000 - bot_messages
+        await _count(db, Message) - 1000 - bot_messages - system_messages
     )
     assert naive_or_future == 0
 
@@ -279,3 +288,24 @@ async def test_it_refuses_to_continue_a_half_finished_load(tmp_path: Path) -> No
         assert await _count(db, Team) == 0
     finally:
         await db.dispose()
+
+
+async def test_it_stages_the_standard_handling_scenes(loaded: Loaded) -> None:
+    """Issue 5 on show: agents on shift with VIP advisors, an incident with its update sent, a
+    request to each staffed department, a complex case at its plan, a refund waiting for the
+    supervisor — each made through the real services."""
+    db = loaded.db
+    async with UnitOfWork(db, write=False) as uow:
+        on_shift = await uow.session.scalar(select(func.count()).select_from(Availability))
+        vips = list(await uow.session.scalars(select(Customer).where(Customer.tier != CustomerTier.REGULAR)))
+        [incident] = list(await uow.session.scalars(select(Incident)))
+        [update] = list(await uow.session.scalars(select(IncidentUpdate)))
+        requests = list(await uow.session.scalars(select(CollaborationRequest)))
+        [complex_case] = list(await uow.session.scalars(select(ComplexCase)))
+        [action] = list(await uow.session.scalars(select(ServiceAction)))
+    assert on_shift == 13
+    assert vips and all(c.advisor_id is not None for c in vips)
+    assert incident.status == "open" and update.recipients > 0
+    assert len(requests) == 2 and all(r.status == "open" for r in requests)  # the staffed 客户服务部 and 技术部
+    assert complex_case.stage == "plan"
+    assert action.status == "pending_approval" and action.amount > 500 and action.approver_id is None

@@ -255,7 +255,7 @@ async def test_it_explains_a_concurrent_edit(client: httpx.AsyncClient, db: Data
     async with UnitOfWork(db) as uow:  # Eve's team is not on it, so Sue (supervisor) edits meanwhile
         sue = await principal_by_user_id(uow, world.sue.user_id)
         assert sue is not None
-        await update_ticket(uow, sue, ticket_id, changes={"priority": Priority.HIGH})
+        await update_ticket(uow, sue, ticket_id, changes={"priority": Priority.HIGH}, reason="客户来电")
     form = {"csrf": csrf, "version": version.group(1), "subject": "我改的主题", "priority": "low",
             "type": "consultation", "team_id": str(world.team_a), "assignee_id": "", "tags": "", "reason": ""}  # fmt: skip
     stale = await client.post(f"/agent/tickets/{ticket_id}/update", data=form)

@@ -126,7 +126,7 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().strip()
 
 
-def _found(text: str, phrases: tuple[str, ...]) -> tuple[str, ...]:
+def phrases_in(text: str, phrases: tuple[str, ...]) -> tuple[str, ...]:
     folded = _fold(text)
     hits: list[str] = []
     for phrase in phrases:
@@ -142,10 +142,10 @@ def _found(text: str, phrases: tuple[str, ...]) -> tuple[str, ...]:
 
 def urgency_of(text: str, rules: BotRules) -> tuple[Urgency, tuple[str, ...]]:
     """The urgency the customer's own words show, and the words that showed it."""
-    critical = _found(text, rules.critical_keywords)
+    critical = phrases_in(text, rules.critical_keywords)
     if critical:
         return Urgency.CRITICAL, critical
-    urgent = _found(text, rules.urgent_keywords)
+    urgent = phrases_in(text, rules.urgent_keywords)
     if urgent:
         return Urgency.URGENT, urgent
     return Urgency.NORMAL, ()
@@ -187,7 +187,7 @@ def decide(memory: Memory, heard: Understanding, rules: BotRules) -> Decision:
 
     if urgency is Urgency.CRITICAL:
         return _handoff(memory, HandoffReason.SAFETY, urgency, urgent_words)
-    asked = _found(heard.text, rules.handoff_phrases)
+    asked = phrases_in(heard.text, rules.handoff_phrases)
     if asked:
         return _handoff(memory, HandoffReason.ASKED, urgency, asked + urgent_words)
     if heard.handoff_intent:

@@ -93,3 +93,28 @@ class Lifecycle:
         if self.reopened_count < 0:
             found.append("negative reopen count")
         return found
+
+
+_CONFIRMING = (
+    "确认解决",
+    "已解决",
+    "解决了",
+    "没问题了",
+    "可以了",
+    "confirm",
+    "confirmed",
+    "solved",
+    "resolved",
+)
+_DENYING = ("没解决", "未解决", "没有解决", "不能", "还是", "仍然", "not ", "n't", "no ", "still")
+CONFIRMATION_MAX = 20  # characters: a longer message says more than "yes" and reopens the case
+
+
+def confirms_resolution(text: str) -> bool:
+    """Does the customer's reply to a resolved case confirm it (确认解决, R-HD-7)? Only a short
+    reply with a confirming phrase and no denial does; anything else reopens the case, so a
+    customer who still has a problem is never closed on by mistake."""
+    folded = " ".join(text.lower().split()).strip(" 。.!！~～")
+    if not folded or len(folded) > CONFIRMATION_MAX:
+        return False
+    return any(p in folded for p in _CONFIRMING) and not any(d in f"{folded} " for d in _DENYING)

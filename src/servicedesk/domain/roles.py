@@ -38,6 +38,7 @@ class Permission(StrEnum):
     PUBLISH_KNOWLEDGE = "publish_knowledge"  # publish, archive, restore; approve scripts
     MANAGE_ASSISTANT = "manage_assistant"  # intents, the bot's review queue
     MANAGE_SERVICE_LEVELS = "manage_service_levels"  # SLA policies and business calendars
+    APPROVE_ACTIONS = "approve_actions"  # refunds and compensation above the requester's limit
 
 
 class Visibility(StrEnum):
@@ -69,11 +70,14 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: _WORKER,
     Role.EXPERT: _WORKER | _EDITOR,
     Role.DEPARTMENT_LEAD: _WORKER | _EDITOR,
-    Role.SUPERVISOR: _WORKER | _EDITOR | {_P.VIEW_ALL_TICKETS, _P.MANAGE_ASSISTANT, _P.MANAGE_SERVICE_LEVELS},
+    Role.SUPERVISOR: _WORKER
+    | _EDITOR
+    | {_P.VIEW_ALL_TICKETS, _P.MANAGE_ASSISTANT, _P.MANAGE_SERVICE_LEVELS, _P.APPROVE_ACTIONS},
     Role.QUALITY_INSPECTOR: frozenset({_P.VIEW_ALL_TICKETS, _P.VIEW_CUSTOMERS}),
     Role.ADMIN: _WORKER
     | _EDITOR
-    | {_P.VIEW_ALL_TICKETS, _P.MANAGE_STAFF, _P.MANAGE_SYSTEM, _P.MANAGE_ASSISTANT, _P.MANAGE_SERVICE_LEVELS},
+    | {_P.VIEW_ALL_TICKETS, _P.MANAGE_STAFF, _P.MANAGE_SYSTEM, _P.MANAGE_ASSISTANT, _P.MANAGE_SERVICE_LEVELS}
+    | {_P.APPROVE_ACTIONS},
 }
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from servicedesk.domain.errors import ValidationFailed
 from servicedesk.domain.sla import Stage
-from servicedesk.services import notifications, sla, tiers
+from servicedesk.services import collaboration, notifications, sla, tiers
 from servicedesk.store.db import Database
 from servicedesk.store.models import Event, Ticket
 from servicedesk.store.sla import Notification, SlaClock
@@ -168,6 +168,13 @@ class SlaWorker:
             None, f"sla.{stage.name.lower()}", subject_type="sla_clock", subject_id=row.id,
             ticket_id=ticket.id, after=data,
         )  # fmt: skip
+        if row.ref is not None:  # a department's late answer: its lead hears; the case stays put
+            to, about = await collaboration.late_notice(uow, int(row.ref))
+            kind = "collaboration.warning" if stage is Stage.WARNED else "collaboration.breached"
+            if stage >= Stage.SUPERVISOR:
+                kind, to = "collaboration.overdue", [*await notifications.supervisors(uow), *to]
+            notifications.notify(uow, to, kind, ticket_id=None, data=data | about | {"case": ticket.id})
+            return
         if stage is Stage.NEXT_TIER:
             await self._next_tier(uow, ticket, row)
             return

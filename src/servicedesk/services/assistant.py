@@ -36,6 +36,7 @@ from servicedesk.domain.assistant import (
     decide,
 )
 from servicedesk.domain.catalog import Channel, MessageKind, TicketType
+from servicedesk.domain.classification import IntentHint
 from servicedesk.domain.knowledge import ContentStatus, render
 from servicedesk.domain.labels import label
 from servicedesk.domain.service_hours import ServiceHours
@@ -161,6 +162,21 @@ class Assistant:
         if self.config.enabled:
             await self.brain(uow)
             await search_articles(uow, None, "warm up", k=1)
+
+    async def recognise(self, uow: UnitOfWork, text: str) -> IntentHint | None:
+        """What the intent model makes of a message that goes straight to a person — evidence
+        for the case's suggested classification (R-CL-1); None when nothing matched."""
+        brain = await self.brain(uow)
+        if brain.model is None:
+            return None
+        prediction = brain.model.predict(text)
+        intent = brain.intents.get(prediction.intent) if prediction.intent else None
+        if intent is None:
+            return None
+        return IntentHint(
+            intent.name, label_of(intent, "zh"), prediction.confidence, ticket_type=intent.ticket_type,
+            priority=intent.urgency.priority if intent.urgency is not Urgency.NORMAL else None,
+        )  # fmt: skip
 
     # --- the model -------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from servicedesk.domain.catalog import Channel, MessageKind
-from servicedesk.services.tickets import latest_conversation_id
+from servicedesk.services.outbound import latest_conversation_id
 from servicedesk.store.models import CustomerIdentity, Message, Ticket
 from servicedesk.store.uow import UnitOfWork
 

@@ -29,6 +29,7 @@ from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.pii import resident_id_check_char
 from servicedesk.domain.roles import Principal, Role
 from servicedesk.services import customers as customer_service
+from servicedesk.services import demo_showcase
 from servicedesk.services import staff as staff_service
 from servicedesk.services import tickets as ticket_service
 from servicedesk.services.assistant import Assistant, AssistantConfig
@@ -62,6 +63,7 @@ from servicedesk.services.demo_content import (
     _VIP_NOTE,
     _WORKING,
     COMPLAINTS,
+    EMERGENCY,
     PRODUCTS,
     SCENARIOS,
     TECH,
@@ -70,7 +72,7 @@ from servicedesk.services.demo_content import (
     _CustomerSpec,
     _Scenario,
 )
-from servicedesk.services.demo_knowledge import DEMO_CHATS, load_knowledge, play_demo_chats
+from servicedesk.services.demo_knowledge import load_knowledge, play_demo_chats
 from servicedesk.services.sla_defaults import install_defaults
 from servicedesk.store.db import Database
 from servicedesk.store.models import Customer, Message, Team, TeamMember, Ticket, User
@@ -111,6 +113,7 @@ TEAMS: tuple[tuple[str, str, int], ...] = (
     (TIER1, "客户服务部", 1),
     (TECH, "技术部", 2),
     (COMPLAINTS, "客户服务部", 2),
+    (EMERGENCY, "技术部", 3),  # L3: major failures (R-HD-1)
 )
 
 
@@ -138,6 +141,7 @@ def _agent_specs() -> list[_StaffSpec]:
         ("吴昊", Role.AGENT, COMPLAINTS, {"投诉处理": 5, "退款": 4}),
         ("徐丽", Role.AGENT, COMPLAINTS, {"投诉处理": 4, "英语": 3}),
         ("孙杰", Role.AGENT, COMPLAINTS, {"投诉处理": 3, "退款": 3, "物流": 3}),
+        ("马超", Role.EXPERT, EMERGENCY, {"技术": 5, "投诉处理": 4}),
     ]
     return [
         _StaffSpec(f"agent{i:02d}@{DEMO_DOMAIN}", name, role, DEMO_PASSWORD, team, skills)
@@ -295,8 +299,10 @@ class _Loader:
         async with UnitOfWork(self.db) as uow:  # the shop's knowledge, scripts, intents, orders
             await load_knowledge(uow, order_customers=self.customer_ids)
             await uow.commit()
+        # agents on shift (new cases route from here on), an incident, requests, approvals
+        await demo_showcase.stage(self.db, first_line=TIER1, tech=TECH)
         bot = Assistant(AssistantConfig())
-        await play_demo_chats(self.db, self.customer_ids[-len(DEMO_CHATS) :], bot)
+        await play_demo_chats(self.db, self.customer_ids, bot)
         self.at(self.now - timedelta(days=400))
         async with UnitOfWork(self.db) as uow:  # last: it marks the load as complete
             await staff_service.create_user(

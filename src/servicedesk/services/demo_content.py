@@ -13,7 +13,7 @@ from servicedesk.domain.catalog import Channel, CustomerTier, TicketType
 from servicedesk.domain.lifecycle import TicketStatus
 
 TICKET_DAYS = 90
-TIER1, TECH, COMPLAINTS = "客服一线", "技术支持", "投诉处理"
+TIER1, TECH, COMPLAINTS, EMERGENCY = "客服一线", "技术支持", "投诉处理", "应急小组"
 
 # --------------------------------------------------------------------------- customers
 

@@ -26,12 +26,12 @@ from servicedesk.services.demo_knowledge_content import (
     ORDER_STATUSES,
     SCRIPTS,
 )
-from servicedesk.services.intake import receive
+from servicedesk.services.intake import CONTINUED, receive
 from servicedesk.services.knowledge import Content, add_article
 from servicedesk.store.assistant import DemoOrder, Intent
 from servicedesk.store.db import Database
 from servicedesk.store.knowledge import Product, Script
-from servicedesk.store.models import CustomerIdentity
+from servicedesk.store.models import CustomerIdentity, Ticket
 from servicedesk.store.uow import UnitOfWork
 
 PRODUCTS = {"星辰手机 X5": "2.1", "声悦耳机 Pro": "1.3"}  # X5 moved on: two articles show as stale
@@ -143,9 +143,21 @@ def _orders(uow: UnitOfWork, customers: Sequence[int], rng: random.Random) -> li
 
 async def play_demo_chats(db: Database, customer_ids: Sequence[int], assistant: Assistant) -> int:
     """Each demo chat as a web-chat visitor who is one of `customer_ids`, through the real
-    intake and bot; returns how many cases the bot handed over."""
+    intake and bot; returns how many cases the bot handed over. Customers with a web-chat case
+    in progress (or resolved, awaiting confirmation) are passed over: their message would
+    continue that case, not reach the bot."""
+    async with UnitOfWork(db, write=False) as uow:
+        busy = set(
+            await uow.session.scalars(
+                select(Ticket.customer_id).where(
+                    Ticket.customer_id.in_(list(customer_ids)), Ticket.channel == Channel.WEB_CHAT,
+                    Ticket.status.in_(CONTINUED),
+                )
+            )
+        )  # fmt: skip
+    free = [c for c in customer_ids if c not in busy][-len(DEMO_CHATS) :]
     handed = 0
-    for n, (customer_id, chat) in enumerate(zip(customer_ids, DEMO_CHATS, strict=False)):
+    for n, (customer_id, chat) in enumerate(zip(free, DEMO_CHATS, strict=False)):
         visitor = f"demo-visitor-{n:03d}"
         async with UnitOfWork(db) as uow:
             uow.session.add(

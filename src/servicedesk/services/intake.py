@@ -23,11 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from servicedesk.channels.message import InboundKind, InboundMessage
 from servicedesk.domain.catalog import Channel, MessageKind
 from servicedesk.domain.errors import Conflict
-from servicedesk.domain.lifecycle import TicketStatus
+from servicedesk.domain.lifecycle import TicketStatus, confirms_resolution
 from servicedesk.domain.pii import mask_text, normalize_mobile
 from servicedesk.services import sla
 from servicedesk.services.customers import create_customer
-from servicedesk.services.tickets import apply_status, latest_conversation_id, open_case
+from servicedesk.services.outbound import latest_conversation_id
+from servicedesk.services.tickets import apply_status, open_case
 from servicedesk.store.models import Conversation, Customer, CustomerIdentity, Message, Ticket
 from servicedesk.store.uow import UnitOfWork
 
@@ -39,6 +40,9 @@ CONTINUING_CHANNELS = frozenset(
 )
 ACTIVE = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 REOPENING = (TicketStatus.PENDING, TicketStatus.RESOLVED)
+# what a new message on a chat channel continues: a resolved case too, which the reply confirms
+# or reopens (R-HD-7), as in Zendesk
+CONTINUED = (*ACTIVE, TicketStatus.RESOLVED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +113,10 @@ async def _case_for(
     return await uow.session.scalar(
         select(Ticket)
         .where(
-            Ticket.customer_id == customer.id, Ticket.channel == inbound.channel, Ticket.status.in_(ACTIVE)
+            # a resolved case too: the reply confirms it or reopens it (R-HD-7), as in Zendesk
+            Ticket.customer_id == customer.id,
+            Ticket.channel == inbound.channel,
+            Ticket.status.in_((*ACTIVE, TicketStatus.RESOLVED)),
         )
         .order_by(Ticket.updated_at.desc())
         .limit(1)
@@ -133,7 +140,9 @@ async def _append(uow: UnitOfWork, ticket: Ticket, customer: Customer, inbound: 
         external_id=inbound.message_id, created_at=uow.now(), attachments=[], meta=_masked(inbound) or None,
     )  # fmt: skip
     uow.session.add(message)
-    if ticket.status in REOPENING:
+    if ticket.status is TicketStatus.RESOLVED and confirms_resolution(inbound.body):
+        await apply_status(uow, None, ticket, TicketStatus.CLOSED)  # 确认解决 on their channel
+    elif ticket.status in REOPENING:
         await apply_status(uow, None, ticket, TicketStatus.OPEN)
     await sla.on_customer_message(uow, ticket)
     ticket.updated_at = uow.now()
@@ -201,9 +210,13 @@ async def _receive_once(
         return await _to_bot(uow, assistant, customer, inbound)
     new_ticket = ticket is None
     if ticket is None:
+        hint = None
+        if assistant is not None and inbound.body:  # the bot's model as evidence for the type (R-CL-1)
+            hint = await assistant.recognise(uow, inbound.body)
         ticket, message = await open_case(
             uow, None, customer=customer, subject=_subject_of(inbound), body=inbound.body or "(空)",
             channel=inbound.channel, external_id=inbound.message_id, meta=_masked(inbound) or None,
+            hint=hint,
         )  # fmt: skip
     else:
         message = await _append(uow, ticket, customer, inbound)

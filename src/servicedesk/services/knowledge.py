@@ -669,7 +669,7 @@ async def draft_from_ticket(uow: UnitOfWork, actor: Principal, ticket_id: int) -
     )
     first = next((m.body for m in messages if m.kind is MessageKind.INBOUND), "")
     phrasing = " ".join(first.split())[:MAX_QUESTION]
-    replies = "\n\n".join(m.body.strip() for m in messages if m.kind is MessageKind.REPLY)
+    replies = "\n\n".join(m.body.strip() for m in messages if m.kind is MessageKind.REPLY and not m.automatic)
     tags = await uow.session.scalars(select(TicketTag.tag).where(TicketTag.ticket_id == ticket.id))
     content = Content(
         title=ticket.subject[:MAX_TITLE], body=replies[:MAX_BODY],

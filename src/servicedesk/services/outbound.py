@@ -72,3 +72,12 @@ async def queue_conversation_reply(
     )  # fmt: skip
     await enqueue(uow, message, dedupe_key=f"reply:{reply.id}")
     return True
+
+
+async def latest_conversation_id(uow: UnitOfWork, ticket_id: int) -> int | None:
+    return await uow.session.scalar(
+        select(Conversation.id)
+        .where(Conversation.ticket_id == ticket_id)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )

@@ -10,11 +10,21 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
+
 from servicedesk.domain.catalog import MessageKind
-from servicedesk.services.outbound import queue_reply
-from servicedesk.services.tickets import latest_conversation_id
+from servicedesk.domain.sla import ClockState, SlaMetric
+from servicedesk.services.outbound import latest_conversation_id, queue_reply
 from servicedesk.store.models import Customer, Message, Ticket
+from servicedesk.store.sla import SlaClock
 from servicedesk.store.uow import UnitOfWork
+
+REPLY_METRICS = (
+    SlaMetric.FIRST_RESPONSE,
+    SlaMetric.HANDOFF_CONTACT,
+    SlaMetric.NEXT_REPLY,
+    SlaMetric.EXPERT_SOLUTION,
+)
 
 TEXTS: dict[str, tuple[str, str]] = {
     "escalated": (
@@ -23,6 +33,48 @@ TEXTS: dict[str, tuple[str, str]] = {
         "We will let you know as soon as there is progress.",
     ),
     "escalated_due": ("，预计 {when} 前给您答复", "; expect an answer by {when}"),
+    "transferred": (
+        "您好，您的问题（工单 {number}）已转交{to}继续处理{due}。之前的沟通记录都已同步，您无需重复说明。",
+        "Your case {number} has been passed to {to}{due}. They have the whole history; there is "
+        "no need to repeat anything.",
+    ),
+    "resolved": (
+        "您好，您的问题（工单 {number}）已于 {when} 由{who}处理完毕{summary}。如问题已解决，"
+        "请回复“确认解决”；如仍未解决，直接回复说明情况，我们会继续跟进。",
+        "Your case {number} was resolved by {who} on {when}{summary}. If it is solved, reply "
+        "“confirm”; if not, just reply and tell us, and we will carry on.",
+    ),
+    "resolved_summary": ("：{summary}", ": {summary}"),
+    # what was done for the customer (R-HD-6, R-HD-8): one text per service action kind
+    "action_refund": (
+        "您好，订单 {order_no} 的退款 {amount} 元已为您办理，将原路退回，"
+        "一般 1–3 个工作日到账（工单 {number}）。",
+        "We have refunded {amount} yuan for order {order_no}. It goes back the way you paid and "
+        "usually arrives within 1–3 working days (case {number}).",
+    ),
+    "action_compensation": (
+        "您好，针对订单 {order_no} 的问题，我们已为您发放补偿 {amount} 元（工单 {number}）。"
+        "给您带来不便，深表歉意。",
+        "For the trouble with order {order_no} we have paid you {amount} yuan in compensation "
+        "(case {number}). We are sorry for the inconvenience.",
+    ),
+    "action_free_shipping": (
+        "您好，订单 {order_no} 的运费 {amount} 元已为您免除（工单 {number}）。",
+        "The shipping fee of {amount} yuan for order {order_no} has been waived (case {number}).",
+    ),
+    "action_reship": (
+        "您好，订单 {order_no} 的商品已为您重新发出：{carrier}，运单号 {tracking_no}，"
+        "预计 {eta} 送达（工单 {number}）。",
+        "The goods of order {order_no} have been sent again: {carrier}, tracking number {tracking_no}, "
+        "expected by {eta} (case {number}).",
+    ),
+    "action_reship_and_compensation": (
+        "您好，订单 {order_no} 的商品已为您重新发出：{carrier}，运单号 {tracking_no}，预计 {eta} 送达；"
+        "另为您发放补偿 {compensation} 元（工单 {number}）。给您带来不便，深表歉意。",
+        "The goods of order {order_no} have been sent again: {carrier}, tracking number {tracking_no}, "
+        "expected by {eta}; we have also paid you {compensation} yuan in compensation (case {number}). "
+        "We are sorry for the inconvenience.",
+    ),
 }
 
 
@@ -52,3 +104,39 @@ async def tell_customer(uow: UnitOfWork, ticket: Ticket, body: str, *, reason: s
 async def customer_locale(uow: UnitOfWork, ticket: Ticket) -> str:
     customer = await uow.session.get(Customer, ticket.customer_id)
     return customer.locale if customer is not None else "zh"
+
+
+async def expected_answer(uow: UnitOfWork, ticket: Ticket) -> datetime | None:
+    """When the customer should next hear from a person: the running reply clock's deadline,
+    else the resolution's — what the SLA already promises, not a guess."""
+    due = await uow.session.execute(
+        select(SlaClock.metric, func.min(SlaClock.due_at))
+        .where(SlaClock.ticket_id == ticket.id, SlaClock.state == ClockState.RUNNING, SlaClock.ref.is_(None))
+        .group_by(SlaClock.metric)
+    )
+    by_metric: dict[SlaMetric, datetime] = {metric: at for metric, at in due.all() if at is not None}
+    replies = [by_metric[m] for m in REPLY_METRICS if m in by_metric]
+    return min(replies) if replies else by_metric.get(SlaMetric.RESOLUTION)
+
+
+async def tell_transfer(uow: UnitOfWork, ticket: Ticket, to: str) -> Message:
+    """R-HD-7 on transfer: who has the case now and when to expect an answer."""
+    locale = await customer_locale(uow, ticket)
+    due = await expected_answer(uow, ticket)
+    when = ""
+    if due is not None:
+        when = text("escalated_due", locale, when=when_text(due, uow.settings.default_time_zone, locale))
+    body = text("transferred", locale, number=ticket.number, to=to, due=when)
+    return await tell_customer(uow, ticket, body, reason="transferred")
+
+
+async def tell_resolved(uow: UnitOfWork, ticket: Ticket, who: str, summary: str | None) -> Message:
+    """R-HD-7 on resolution: what was done, when and by whom, and how to confirm or reopen."""
+    locale = await customer_locale(uow, ticket)
+    moment = ticket.resolved_at or uow.now()
+    body = text(
+        "resolved", locale, number=ticket.number, who=who,
+        when=when_text(moment, uow.settings.default_time_zone, locale),
+        summary=text("resolved_summary", locale, summary=summary) if summary else "",
+    )  # fmt: skip
+    return await tell_customer(uow, ticket, body, reason="resolved")

@@ -192,15 +192,17 @@ async def on_customer_message(uow: UnitOfWork, ticket: Ticket) -> None:
 
 
 async def on_status(uow: UnitOfWork, ticket: Ticket, before: TicketStatus, after: TicketStatus) -> None:
-    """Waiting on the customer pauses every clock; resolving stops them; a reopened case runs
-    its resolution clock on from the time already used."""
+    """Waiting on the customer pauses the case's clocks; resolving stops every clock; a reopened
+    case runs its resolution clock on from the time already used."""
     every = list(SlaMetric)
+    # a department's answer (`ref`) is owed to us, not by the customer: it runs on while we wait
+    ours = [r for r in await _open_clocks(uow, ticket.id, every) if r.ref is None]
     if after is TicketStatus.PENDING:
-        await _change(uow, await _open_clocks(uow, ticket.id, every), PAUSE)
+        await _change(uow, ours, PAUSE)
     elif after in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
         await _change(uow, await _open_clocks(uow, ticket.id, every), STOP)
     elif before is TicketStatus.PENDING:
-        await _change(uow, await _open_clocks(uow, ticket.id, every), RESUME)
+        await _change(uow, ours, RESUME)
     elif before is TicketStatus.RESOLVED:
         await _change(uow, await _last_resolution(uow, ticket.id), REOPEN)
 
@@ -223,6 +225,8 @@ async def on_changed(uow: UnitOfWork, ticket: Ticket) -> None:
         return
     ladder, now = uow.settings.sla_ladder, uow.now()
     for row in await _open_clocks(uow, ticket.id, list(SlaMetric)):
+        if row.ref is not None:  # a request's due time was agreed when it was asked
+            continue
         target = policy.targets.get(row.metric)
         if target is None:  # the new policy has no such target: keep the promise already made
             continue
@@ -284,3 +288,16 @@ async def clocks_of(uow: UnitOfWork, ticket_id: int) -> list[ClockView]:
             )
         )
     return views
+
+
+async def stop_ref(uow: UnitOfWork, ticket_id: int, metric: SlaMetric, ref: str) -> list[SlaClock]:
+    """Stop the clock of one request on the case (a collaboration request's, `ref` its id) when
+    it is answered or withdrawn: met if no later than its deadline. The case's other clocks run on."""
+    rows = await uow.session.scalars(
+        select(SlaClock)
+        .where(SlaClock.ticket_id == ticket_id, SlaClock.metric == metric, SlaClock.ref == ref)
+        .where(SlaClock.state != ClockState.STOPPED)
+    )
+    found = list(rows)
+    await _change(uow, found, STOP)
+    return found

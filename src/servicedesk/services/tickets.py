@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
+from servicedesk.domain.classification import IntentHint
 from servicedesk.domain.errors import Conflict, Forbidden, ValidationFailed
 from servicedesk.domain.lifecycle import Lifecycle, TicketStatus
 from servicedesk.domain.roles import Permission, Principal, Role
-from servicedesk.services import sla
+from servicedesk.services import classification, progress, routing, sla
 from servicedesk.services.access import access_ticket_by_id, require
-from servicedesk.services.outbound import queue_reply
+from servicedesk.services.outbound import latest_conversation_id, queue_reply
 from servicedesk.store.models import (
     Conversation,
     Customer,
@@ -32,6 +33,7 @@ from servicedesk.store.uow import UnitOfWork
 EDITABLE = ("subject", "type", "priority", "team_id", "assignee_id", "tags")
 MAX_SUBJECT = 200
 MAX_BODY = 50_000
+SUMMARY_MAX = 1000  # what was done, as the customer is told on resolution
 
 
 def clean_subject(subject: str) -> str:
@@ -91,18 +93,19 @@ async def create_ticket(
     subject: str,
     body: str,
     customer_id: int | None = None,
-    type: TicketType = TicketType.CONSULTATION,
-    priority: Priority = Priority.MEDIUM,
+    type: TicketType | None = None,
+    priority: Priority | None = None,
     channel: Channel | None = None,
     team_id: int | None = None,
     assignee_id: int | None = None,
     tags: Iterable[str] = (),
 ) -> Ticket:
-    """A new case with its first message. Customers open cases only for themselves."""
+    """A new case with its first message. Customers open cases only for themselves, and their
+    priority is judged by its content, never chosen. Type or priority left out is suggested."""
     if actor.role is Role.CUSTOMER:
         if team_id is not None or assignee_id is not None:
             raise Forbidden("customers cannot choose a team or an assignee")
-        customer_id, channel = actor.customer_id, channel or Channel.WEB_FORM
+        customer_id, channel, priority = actor.customer_id, channel or Channel.WEB_FORM, None
     else:
         require(actor, Permission.WORK_TICKETS)
     customer = await uow.session.get(Customer, customer_id) if customer_id is not None else None
@@ -125,18 +128,26 @@ async def open_case(
     subject: str,
     body: str,
     channel: Channel,
-    type: TicketType = TicketType.CONSULTATION,
-    priority: Priority = Priority.MEDIUM,
+    type: TicketType | None = None,
+    priority: Priority | None = None,
     team: Team | None = None,
     assignee: User | None = None,
     tags: Iterable[str] = (),
     external_id: str | None = None,
     meta: dict[str, Any] | None = None,
+    hint: IntentHint | None = None,
 ) -> tuple[Ticket, Message]:
     """The ticket, its conversation and first message, and the audit event — not committed.
     Shared by staff and customers (`create_ticket`) and by channel intake (`actor` None: the
-    system), so every new case is built the same way."""
+    system), so every new case is built the same way. A type or priority nobody chose is
+    suggested from the text, the customer's tier and the channel (and `hint`, what the
+    assistant's model recognised), and the suggestion kept with its reasons."""
     body = check_body(body)
+    suggestion = None
+    if type is None or priority is None:
+        suggestion = classification.suggestion_for(customer, subject, body, channel, hint)
+        type, priority = type or suggestion.type, priority or suggestion.priority
+        tags = list(tags) or list(suggestion.tags)  # tags someone chose are theirs
     ticket = _new_ticket(
         uow, customer=customer, subject=subject, channel=channel, type=type, priority=priority,
         team=team, assignee=assignee, tags=tags,
@@ -155,7 +166,10 @@ async def open_case(
         actor, "ticket.created", subject_type="ticket", subject_id=ticket.id,
         ticket_id=ticket.id, after=snapshot(ticket),
     )  # fmt: skip
+    if suggestion is not None:
+        classification.remember(uow, ticket, suggestion)
     await sla.start_clocks(uow, ticket)
+    await routing.route(uow, ticket)  # an unassigned case goes to an agent or the queue
     return ticket, first
 
 
@@ -207,6 +221,7 @@ async def adopt_conversation(
         after={**snapshot(ticket), "conversation_id": conversation.id},
     )  # fmt: skip
     await sla.start_clocks(uow, ticket, handoff=True)
+    await routing.route(uow, ticket)
     return ticket
 
 
@@ -239,6 +254,7 @@ async def update_ticket(
     require(actor, Permission.WORK_TICKETS)
     _check_version(ticket, expected_version)
     await _check_refs(uow, team_id=changes.get("team_id"), assignee_id=changes.get("assignee_id"))
+    overrides = await classification.check_override(uow, ticket, changes, reason)
     before_all = snapshot(ticket)
     for field, value in changes.items():
         if field == "tags":
@@ -255,14 +271,38 @@ async def update_ticket(
     after = {f: after_all[f] for f in changed}
     if reason:
         after["reason"] = reason
+    if overrides:
+        after["overrides_suggestion"] = overrides
     uow.record(
         actor, "ticket.updated", subject_type="ticket", subject_id=ticket.id,
         ticket_id=ticket.id, before={f: before_all[f] for f in changed}, after=after,
     )  # fmt: skip
     if {"type", "priority", "tags"} & set(changed):
         await sla.on_changed(uow, ticket)
+    if ticket.status is not TicketStatus.CLOSED and _handed_on(before_all, after_all):
+        await progress.tell_transfer(uow, ticket, await _holder(uow, ticket))
     await uow.commit()
     return ticket
+
+
+def _handed_on(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """A transfer (R-HD-7): another team, or from one person to another — not a case taken up
+    for the first time, nor one put back in its team's queue."""
+    other_team = before["team_id"] is not None and after["team_id"] not in (None, before["team_id"])
+    other_person = before["assignee_id"] is not None and after["assignee_id"] not in (
+        None,
+        before["assignee_id"],
+    )
+    return other_team or other_person
+
+
+async def _holder(uow: UnitOfWork, ticket: Ticket) -> str:
+    """Who the customer is told has the case: the person, else their team."""
+    user = await uow.session.get(User, ticket.assignee_id) if ticket.assignee_id is not None else None
+    if user is not None:
+        return user.name
+    team = await uow.session.get(Team, ticket.team_id) if ticket.team_id is not None else None
+    return team.name if team is not None else ""
 
 
 def _customer_may_move(current: TicketStatus, target: TicketStatus) -> bool:
@@ -286,6 +326,7 @@ async def apply_status(
         ticket_id=ticket.id, before={"status": before.value}, after={"status": target.value},
     )  # fmt: skip
     await sla.on_status(uow, ticket, before, target)
+    await routing.after_status(uow, ticket, before, target)  # a freed place takes from the queue
 
 
 async def transition_ticket(
@@ -295,7 +336,10 @@ async def transition_ticket(
     *,
     to: TicketStatus,
     expected_version: int | None = None,
+    summary: str | None = None,
 ) -> Ticket:
+    """A person moves the case. Staff resolving it tell the customer what was done, when and by
+    whom, with `summary` in their own words (R-HD-7)."""
     ticket = await access_ticket_by_id(uow, actor, ticket_id)
     if actor.role is Role.CUSTOMER:
         if not _customer_may_move(ticket.status, to):
@@ -303,18 +347,15 @@ async def transition_ticket(
     else:
         require(actor, Permission.WORK_TICKETS)
     _check_version(ticket, expected_version)
+    summary = " ".join((summary or "").split()) or None
+    if summary is not None and len(summary) > SUMMARY_MAX:
+        raise ValidationFailed("summary too long", fields={"summary": f"at most {SUMMARY_MAX} characters"})
+    resolving = to is TicketStatus.RESOLVED and ticket.status is not TicketStatus.RESOLVED
     await apply_status(uow, actor, ticket, to)
+    if resolving and actor.role.is_staff:
+        await progress.tell_resolved(uow, ticket, actor.name, summary)
     await uow.commit()
     return ticket
-
-
-async def latest_conversation_id(uow: UnitOfWork, ticket_id: int) -> int | None:
-    return await uow.session.scalar(
-        select(Conversation.id)
-        .where(Conversation.ticket_id == ticket_id)
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    )
 
 
 async def add_message(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from servicedesk.domain.errors import ValidationFailed
 from servicedesk.domain.roles import Permission, Principal
 from servicedesk.domain.sla import SlaMetric
-from servicedesk.services import notifications, progress, sla
+from servicedesk.services import notifications, progress, routing, sla
 from servicedesk.services.access import access_ticket_by_id, require
 from servicedesk.store.models import Team, Ticket
 from servicedesk.store.uow import UnitOfWork
@@ -70,6 +70,7 @@ async def escalate(
         data={"tier": target.tier, "team": target.name, "reason": reason},
     )  # fmt: skip
     await _tell(uow, ticket, target, clock.due_at if clock is not None else None)
+    await routing.route(uow, ticket)  # to an expert of the new team, or its queue
     return target
 
 

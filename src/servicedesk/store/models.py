@@ -322,6 +322,12 @@ class Message(Base):
     conversation: Mapped[Conversation | None] = relationship(lazy="raise")
     ticket: Mapped[Ticket | None] = relationship(lazy="raise")
 
+    @property
+    def automatic(self) -> bool:
+        """Written by the bot or the system (progress notices), not by a person."""
+        meta = self.meta or {}
+        return "system" in meta or "bot" in meta
+
 
 class Attachment(Base):
     """File metadata; the bytes live in the attachment store under `storage_key`."""

@@ -37,6 +37,8 @@ def _label(value: Any, locale: str, tz: str) -> Any:
         return label(value, locale)
     if isinstance(value, datetime):
         return local_time(value, tz)
+    if isinstance(value, list | tuple):
+        return ("、" if locale == "zh" else ", ").join(str(_label(v, locale, tz)) for v in value)
     return value
 
 

@@ -2,7 +2,20 @@
 
 from fastapi import APIRouter
 
-from servicedesk.web.api import admin, assistant, auth, customers, knowledge, sla, staff, tickets
+from servicedesk.web.api import (
+    admin,
+    approvals,
+    assistant,
+    auth,
+    collaboration,
+    customers,
+    incidents,
+    knowledge,
+    routing,
+    sla,
+    staff,
+    tickets,
+)
 
 router = APIRouter(prefix="/api/v1")
 for module in (auth, tickets, customers, staff, admin, assistant, sla):
@@ -10,3 +23,7 @@ for module in (auth, tickets, customers, staff, admin, assistant, sla):
 router.include_router(customers.merge_router)
 router.include_router(customers.verification_router)
 router.include_router(knowledge.router)
+router.include_router(incidents.router)
+router.include_router(collaboration.router)
+router.include_router(approvals.router)
+router.include_router(routing.router)

@@ -37,8 +37,10 @@ class TicketCreate(Input):
     subject: Subject
     body: Body
     customer_id: int | None = None
-    type: TicketType = TicketType.CONSULTATION
-    priority: Priority = Priority.MEDIUM
+    type: TicketType | None = Field(None, description="left out: suggested from the text (R-CL-1)")
+    priority: Priority | None = Field(
+        None, description="left out: suggested from text, tier and channel (R-CL-2); never set by customers"
+    )
     channel: Channel | None = None
     team_id: int | None = None
     assignee_id: int | None = None
@@ -61,6 +63,9 @@ class TicketUpdate(Input):
 class TicketTransition(Input):
     status: TicketStatus
     version: int | None = None
+    summary: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        None, description="on resolving: what was done, told to the customer (R-HD-7)"
+    )
 
 
 class MessageCreate(Input):

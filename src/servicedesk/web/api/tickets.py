@@ -125,7 +125,9 @@ async def transition(
     ticket_id: int, body: TicketTransition, principal: CurrentPrincipal, uow: UowFactory
 ) -> Response:
     async with uow() as u:
-        await svc.transition_ticket(u, principal, ticket_id, to=body.status, expected_version=body.version)
+        await svc.transition_ticket(
+            u, principal, ticket_id, to=body.status, expected_version=body.version, summary=body.summary
+        )
     return await _detail(uow, principal, ticket_id)
 
 

@@ -4,12 +4,17 @@ from fastapi import APIRouter
 
 from servicedesk.web.pages import (
     agent,
+    approvals,
     assistant,
     chats,
+    classification,  # noqa: F401 - registers its ticket-page panel
+    collaboration,
     help_articles,
     helpcenter,
+    incidents,
     knowledge,
     notifications,
+    queue,
     service_levels,
     session,
 )
@@ -21,6 +26,10 @@ router.include_router(chats.router)
 router.include_router(assistant.router)
 router.include_router(notifications.router)
 router.include_router(service_levels.router)
+router.include_router(incidents.router)
+router.include_router(approvals.router)
+router.include_router(collaboration.router)
+router.include_router(queue.router)
 router.include_router(agent.router)
 router.include_router(helpcenter.router)
 router.include_router(knowledge.router)

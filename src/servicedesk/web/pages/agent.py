@@ -208,6 +208,7 @@ async def change_status(
     csrf: Annotated[str, Form()] = "",
     status: Annotated[str, Form(max_length=20)] = "",
     version: Annotated[str, Form(max_length=20)] = "",
+    summary: Annotated[str, Form(max_length=svc.SUMMARY_MAX)] = "",
 ) -> Response:
     check_csrf(request, csrf)
     staff_only(me)
@@ -215,7 +216,7 @@ async def change_status(
     try:
         async with uow() as u:
             await svc.transition_ticket(
-                u, me, ticket_id, to=target, expected_version=optional_id(version, "version")
+                u, me, ticket_id, to=target, expected_version=optional_id(version, "version"), summary=summary
             )
     except Conflict:
         return await _reshow(request, uow, me, ticket_id, tr(request, "conflict_reload"), 409)

@@ -12,9 +12,12 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from servicedesk.domain.approvals import ActionKind, ActionStatus
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
+from servicedesk.domain.classification import Suggested
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Principal
+from servicedesk.domain.routing_rules import RoutingPolicy
 from servicedesk.domain.sla import SlaMetric
 from servicedesk.store.models import Event, Message, Ticket
 from servicedesk.web.i18n import locale_of, translate
@@ -27,8 +30,11 @@ _ENUM_FIELDS: dict[str, type[StrEnum]] = {
     "channel": Channel,
     "kind": MessageKind,
     "metric": SlaMetric,
+    "action_kind": ActionKind,
+    "action_status": ActionStatus,
+    "routing_policy": RoutingPolicy,
 }
-_HIDDEN = frozenset({"clock_id"})  # internal ids a reader of the trail has no use for
+_HIDDEN = frozenset({"clock_id", "routing_reasons"})  # internal ids a reader of the trail has no use for
 _EDITS = frozenset({"ticket.updated", "ticket.status_changed"})
 
 
@@ -72,6 +78,8 @@ def _display(field: str, value: Any, names: Mapping[int, str], teams: Mapping[in
             return datetime.fromisoformat(value)
         except ValueError:
             return value
+    if field == "overrides_suggestion" and isinstance(value, list):
+        return [Suggested(v) for v in value if v in set(Suggested)]
     if field in _ENUM_FIELDS and isinstance(value, str):
         try:
             return _ENUM_FIELDS[field](value)
@@ -104,7 +112,7 @@ def event_rows(
                 f,
                 _display(f, before.get(f), names, teams),
                 _display(f, after.get(f), names, teams),
-                diff=is_edit and f != "reason",
+                diff=is_edit and f not in ("reason", "overrides_suggestion"),
             )
             for f in fields
             if (f in before or f in after) and f not in _HIDDEN
