@@ -7,7 +7,8 @@ API call are refused alike; these handlers parse, call and redirect.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -19,6 +20,7 @@ from servicedesk.domain.roles import Permission, Principal, Role
 from servicedesk.services import approvals
 from servicedesk.services.access import access_ticket_by_id
 from servicedesk.services.connectors import ORDER_STATUS_LABELS
+from servicedesk.store.approvals import ServiceAction
 from servicedesk.store.models import Ticket
 from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.deps import UowFactory
@@ -28,6 +30,16 @@ from servicedesk.web.pages.ticket_panels import panel
 
 router = APIRouter(prefix="/agent")
 Short = Annotated[str, Form(max_length=64)]
+
+
+class Decide(Protocol):
+    """`approvals.approve` or `approvals.reject`, as the page calls them."""
+
+    def __call__(
+        self, uow: UnitOfWork, actor: Principal, action_id: int, *, note: str
+    ) -> Awaitable[ServiceAction]: ...
+
+
 FIELDS = ("kind", "amount", "compensation", "order_no", "basis")
 
 
@@ -119,6 +131,18 @@ def _back(back: str, ticket_id: int) -> str:
     return f"/agent/tickets/{ticket_id}#actions" if back == "ticket" else "/agent/approvals"
 
 
+async def _decide(
+    request: Request, me: Principal, uow: UowFactory, action_id: int, note: str, back: str, decide: Decide
+) -> Response:
+    try:
+        async with uow() as u:
+            action = await decide(u, me, action_id, note=note)
+    except ValidationFailed as error:
+        problem = "; ".join(error.fields.values()) or error.message
+        return await _queue_page(request, me, uow, {action_id: problem}, {action_id: note}, 422)
+    return RedirectResponse(_back(back, action.ticket_id), status_code=303)
+
+
 @router.post("/actions/{action_id}/approve")
 async def approve(
     action_id: int, request: Request, me: PagePrincipal, uow: UowFactory, csrf: Annotated[str, Form()] = "",
@@ -126,13 +150,7 @@ async def approve(
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf)
     staff_only(me)
-    try:
-        async with uow() as u:
-            action = await approvals.approve(u, me, action_id, note=note)
-    except ValidationFailed as error:
-        problem = "; ".join(error.fields.values()) or error.message
-        return await _queue_page(request, me, uow, {action_id: problem}, {action_id: note}, 422)
-    return RedirectResponse(_back(back, action.ticket_id), status_code=303)
+    return await _decide(request, me, uow, action_id, note, back, approvals.approve)
 
 
 @router.post("/actions/{action_id}/reject")
@@ -142,10 +160,4 @@ async def reject(
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf)
     staff_only(me)
-    try:
-        async with uow() as u:
-            action = await approvals.reject(u, me, action_id, note=note)
-    except ValidationFailed as error:
-        problem = "; ".join(error.fields.values()) or error.message
-        return await _queue_page(request, me, uow, {action_id: problem}, {action_id: note}, 422)
-    return RedirectResponse(_back(back, action.ticket_id), status_code=303)
+    return await _decide(request, me, uow, action_id, note, back, approvals.reject)
