@@ -3,7 +3,7 @@ routing decision as the service makes it — `services.routing.route` on a new c
 floor (availability, skills, teams, open loads: four statements), derive the case's needs,
 `choose`, then write the assignment with its audit event and notification (or the queue entry)
 — among N online agents, each case in its own transaction, rolled back so every case meets the
-same floor. Printed, not written to docs: `bench.routing` owns the routing section there.
+same floor. Written to the routing-service section of docs/benchmarks.md.
 
 The floor has the shape of `bench.routing`'s: agents in 12 teams (70/25/5 % L1/L2/L3), two to
 five skills as staff type them, a quarter with English, chat and ticket loads from real open
@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -28,8 +29,9 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import insert, text
 
-from bench.machine import this_machine
-from bench.routing import CHANNELS, STAFF_SKILLS, TAGS, TYPES, _pick
+from bench.docs import write_marked_section
+from bench.machine import code_version, this_machine
+from bench.routing import CHANNELS, ROOT, STAFF_SKILLS, TAGS, TYPES, _pick
 from bench.sla import _drop_postgresql, _fresh_postgresql
 from servicedesk.domain.catalog import Channel, CustomerTier, Priority
 from servicedesk.domain.lifecycle import TicketStatus
@@ -225,6 +227,43 @@ def print_table(rows: list[Row], console: Console) -> None:
     console.print(table)
 
 
+BEGIN, END = "<!-- routing-service:begin -->", "<!-- routing-service:end -->"
+
+
+def markdown(rows: list[Row], started: datetime, load: float) -> str:
+    lines = [
+        BEGIN, "", "## Routing as the service does it (`python -m bench.routing_service`)", "",
+        f"Run on {started:%Y-%m-%d %H:%M}, code at commit {code_version(ROOT)}. **Machine:** "
+        f"{this_machine().describe()}. Load average when the run started: {load:.1f}.", "",
+        "`services.routing.route` on a new case among 500 online agents: read the floor "
+        "(availability, skills, teams, open loads — four statements), derive the case's needs, "
+        "decide, write the assignment with its audit event and notification; each case in its "
+        "own transaction, rolled back. The issue's < 5 ms target is the decision's (section "
+        "above, met); this row shows what the whole step costs around it.", "",
+        "| database | agents | cases | p50 ms | p99 ms | max ms | floor read p50 ms | decision p50 ms "
+        "| assigned |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]  # fmt: skip
+    for r in rows:
+        lines.append(
+            f"| {r.database} | {r.agents} | {r.cases} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.max_ms:.2f} "
+            f"| {r.states_p50_ms:.2f} | {r.choose_p50_ms:.2f} | {r.assigned * 100:.0f} % |"
+        )
+    lines += [
+        "",
+        "Nearly all of a step is reading the floor: 500 agents' rows, about 2,000 skills and the "
+        "open-case counts through the async driver, every time. The decision is under a "
+        "millisecond. Keeping the floor in the process between steps (invalidated when presence, "
+        "skills or teams change) is the next lever if routing ever has to keep pace with hundreds "
+        "of new cases a second; at tens per second, as in a contact centre of this size, it does "
+        "not.",
+        "",
+        END,
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--agents", type=int, default=500)
@@ -233,11 +272,18 @@ def main() -> None:
     parser.add_argument(
         "--database-url", nargs="+", default=["sqlite"], help="sqlite, or a PostgreSQL server URL"
     )
+    parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--no-docs", action="store_true", help="print only")
     args = parser.parse_args()
     console = Console(width=150)
-    console.log(f"load average {os.getloadavg()[0]:.1f}")
+    started, load = datetime.now().astimezone(), os.getloadavg()[0]
+    console.log(f"load average {load:.1f}")
     rows = [asyncio.run(bench_one(t, args.agents, args.cases, args.seed, console)) for t in args.database_url]
     print_table(rows, console)
+    if not args.no_docs:
+        marked = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
+        write_marked_section(args.docs, markdown(rows, started, load), marked)
+        console.print(f"wrote the routing-service section of {args.docs}")
 
 
 if __name__ == "__main__":
