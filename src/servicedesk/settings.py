@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     sla_next_tier_after_minutes: int = Field(
         default=30, ge=0, description="business minutes after a breach before the case goes up a tier"
     )
+    sla_auto_escalate_max_tier: int = Field(
+        default=2, ge=1, le=3,
+        description="the highest tier the ladder sends a late case to by itself: the emergency group "
+        "(L3) is for major failures, which people declare; past this the supervisors are told",
+    )  # fmt: skip
     sla_worker_interval_s: float = Field(default=10.0, gt=0, description="how often the SLA worker looks")
     routing_policy: RoutingPolicy = Field(
         default=RoutingPolicy.SKILLS, description="who takes a case: skills, round_robin or least_loaded"

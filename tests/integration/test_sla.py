@@ -20,8 +20,9 @@ from servicedesk.services import sla
 from servicedesk.services import tickets as svc
 from servicedesk.services.notifications import list_notifications
 from servicedesk.services.sla_defaults import install_defaults
+from servicedesk.services.staff import create_team
 from servicedesk.store.db import Database
-from servicedesk.store.models import Event, Message, TeamMember, Ticket
+from servicedesk.store.models import AgentSkill, Event, Message, TeamMember, Ticket
 from servicedesk.store.sla import Notification, SlaClock
 from servicedesk.store.uow import UnitOfWork
 from tests.conftest import World
@@ -303,3 +304,36 @@ async def test_a_stale_row_lost_to_another_worker_is_not_acted_on(
         await worker._steps(uow, [row], at, sweep)
         await uow.commit()
     assert (sweep.total, sweep.lost) == (0, 1)
+
+
+async def test_the_ladder_stops_below_the_emergency_group_and_picks_the_expert_team_that_fits(
+    db: Database, world: World, clock: Frozen
+) -> None:
+    """L3 is for major failures, which people declare: a late case climbs to L2 by itself —
+    to the L2 team whose people know the case's field — and then the supervisors are told."""
+    async with UnitOfWork(db) as uow:
+        billing = await create_team(uow, None, name="账务专家", tier=2, commit=False)
+        emergency = await create_team(uow, None, name="应急小组", tier=3, commit=False)
+        uow.session.add(AgentSkill(user_id=world.eve.user_id, skill="技术", level=5))
+        await uow.commit()
+    async with UnitOfWork(db) as uow:
+        ticket = await svc.create_ticket(
+            uow, staff(world.sue.user_id, Role.SUPERVISOR), subject="App 闪退", body="升级后打不开",
+            customer_id=world.carol.customer_id, type=TicketType.TECHNICAL, channel=Channel.WEB_CHAT,
+            team_id=world.team_a,
+        )  # fmt: skip
+    worker = SlaWorker(db, worker_id="w")
+    for day, hour in ((8, 9), (8, 12), (8, 16), (9, 12), (10, 12), (12, 12)):
+        clock.at = local(2026, 10, day, hour)
+        await worker.run_once(clock.at)
+    async with UnitOfWork(db, write=False) as uow:
+        moved = await uow.session.get(Ticket, ticket.id)
+        notices = list(
+            await uow.session.scalars(
+                select(Notification.kind).where(Notification.user_id == world.sue.user_id)
+            )
+        )
+    assert moved is not None
+    assert moved.team_id == world.team_b != billing.id  # Eve's technical team, not billing
+    assert moved.team_id != emergency.id
+    assert "sla.top_tier" in notices

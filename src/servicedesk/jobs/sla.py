@@ -189,13 +189,17 @@ class SlaWorker:
         notifications.notify(uow, to, NOTICE[stage], ticket_id=ticket.id, data=data)
 
     async def _next_tier(self, uow: UnitOfWork, ticket: Ticket, row: SlaClock) -> None:
-        try:  # refuses before it changes anything
-            await tiers.escalate(uow, None, ticket, reason=f"SLA {row.metric.value} breached")
-        except ValidationFailed:  # already at the top tier: the supervisors must act
-            people = await notifications.supervisors(uow)
-            notifications.notify(
-                uow, people, "sla.top_tier", ticket_id=ticket.id, data={"metric": row.metric.value}
-            )
+        if await tiers.tier_of(uow, ticket) < uow.settings.sla_auto_escalate_max_tier:
+            try:  # refuses before it changes anything
+                await tiers.escalate(uow, None, ticket, reason=f"SLA {row.metric.value} breached")
+                return
+            except ValidationFailed:  # no team of a higher tier
+                pass
+        # as high as the ladder goes by itself: the supervisors must act
+        people = await notifications.supervisors(uow)
+        notifications.notify(
+            uow, people, "sla.top_tier", ticket_id=ticket.id, data={"metric": row.metric.value}
+        )
 
     async def run_forever(self, stop: asyncio.Event, *, idle_s: float = 10.0) -> None:
         while not stop.is_set():

@@ -11,22 +11,49 @@ from sqlalchemy import select
 
 from servicedesk.domain.errors import ValidationFailed
 from servicedesk.domain.roles import Permission, Principal
+from servicedesk.domain.routing_rules import canonical_skills
 from servicedesk.domain.sla import SlaMetric
 from servicedesk.services import notifications, progress, routing, sla
 from servicedesk.services.access import access_ticket_by_id, require
-from servicedesk.store.models import Team, Ticket
+from servicedesk.store.models import AgentSkill, Team, TeamMember, Ticket
 from servicedesk.store.uow import UnitOfWork
 
 TOP_TIER = 3
 MAX_REASON = 500
 
 
-async def _next_team(uow: UnitOfWork, current: Team | None, tier: int) -> Team | None:
-    """A team of `tier`, preferring one in the same department as the current team."""
+async def _next_team(uow: UnitOfWork, ticket: Ticket, current: Team | None, tier: int) -> Team | None:
+    """The team of `tier` whose people know most of what the case needs (a technical fault goes
+    to the technical experts, a complaint to the complaint handlers), then one in the same
+    department as the current team, then the first."""
     candidates = list(await uow.session.scalars(select(Team).where(Team.tier == tier).order_by(Team.id)))
-    same = [t for t in candidates if current is not None and t.department_id == current.department_id]
-    found = same or candidates
-    return found[0] if found else None
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    needs = await routing.needs_of(uow, ticket)
+    wanted = {*needs.required, *needs.preferred}
+    best: dict[tuple[int, str], int] = {}  # (team, skill code) → the best level among its members
+    rows = await uow.session.execute(
+        select(TeamMember.team_id, AgentSkill.skill, AgentSkill.level)
+        .join(AgentSkill, AgentSkill.user_id == TeamMember.user_id)
+        .where(TeamMember.team_id.in_([t.id for t in candidates]))
+    )
+    rules = routing.rules_for(uow.settings)
+    for team_id, skill, level in rows:
+        for code in canonical_skills({skill: level}, rules):
+            if code in wanted:
+                best[(team_id, code)] = max(level, best.get((team_id, code), 0))
+
+    def fit(team: Team) -> tuple[int, bool]:
+        same = current is not None and team.department_id == current.department_id
+        return sum(level for (t, _), level in best.items() if t == team.id), same
+
+    return max(candidates, key=fit)  # max keeps the first of equals: the lowest id
+
+
+async def tier_of(uow: UnitOfWork, ticket: Ticket) -> int:
+    """The tier of the case's team; a case without a team is with the front line."""
+    team = await uow.session.get(Team, ticket.team_id) if ticket.team_id is not None else None
+    return team.tier if team is not None else 1
 
 
 async def escalate_ticket(
@@ -51,8 +78,8 @@ async def escalate(
 ) -> Team:
     """Move the case to a higher tier; not committed. `actor` None: the SLA ladder did it."""
     current = await uow.session.get(Team, ticket.team_id) if ticket.team_id is not None else None
-    tier = current.tier if current is not None else 1
-    target = target or await _next_team(uow, current, min(tier + 1, TOP_TIER))
+    tier = await tier_of(uow, ticket)
+    target = target or await _next_team(uow, ticket, current, min(tier + 1, TOP_TIER))
     if target is None or target.tier <= tier:
         raise ValidationFailed(
             "no higher tier", fields={"team_id": f"this case is at L{tier}; choose a team of a higher tier"}

@@ -79,8 +79,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         '{metric} on {ticket} "{subject}" is still overdue: a supervisor should step in',
     ),
     "n_sla_top_tier": (
-        "{ticket}「{subject}」的{metric}超时，已在最高层级，请主管处理",
-        '{metric} on {ticket} "{subject}" is overdue at the top tier: a supervisor must act',
+        "{ticket}「{subject}」的{metric}超时，已升级到自动升级的最高层级，请主管处理",
+        '{metric} on {ticket} "{subject}" is overdue as high as the ladder goes: a supervisor must act',
     ),
     "n_ticket_escalated": (
         "{ticket}「{subject}」已升级到 L{tier}（{team}）：{reason}",
