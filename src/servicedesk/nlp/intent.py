@@ -150,10 +150,9 @@ class IntentModel:
     ) -> None:
         self._features = features
         self.classes = classes
+        # each kept once, in the layout prediction reads (the originals are rebuilt to save)
         self._coef_t = np.ascontiguousarray(coef.T, dtype=np.float32)
-        self._coef = coef
         self._intercept = intercept.astype(np.float32)
-        self._train_lexical = train_lexical
         self._train_t = train_lexical.T.tocsr()
         self.temperature = temperature
         self.threshold = threshold
@@ -354,7 +353,7 @@ class IntentModel:
             "encoder": None if self._features.encoder is None else self._features.encoder.name,
             "char_min_df": self._features.char.min_df,
         }
-        tl = self._train_lexical.tocsr()
+        tl = self._train_t.T.tocsr()
         buffer = io.BytesIO()
         np.savez_compressed(
             buffer,
@@ -363,7 +362,7 @@ class IntentModel:
             word_idf=self._features.word.idf_.astype(np.float32),
             char_vocab=_terms(self._features.char),
             char_idf=self._features.char.idf_.astype(np.float32),
-            coef=self._coef.astype(np.float32),
+            coef=np.ascontiguousarray(self._coef_t.T),
             intercept=self._intercept,
             train_data=tl.data.astype(np.float32),
             train_indices=tl.indices.astype(np.int32),
@@ -409,7 +408,7 @@ class IntentModel:
             "min_similarity": round(self.min_similarity, 3),
             "temperature": round(self.temperature, 2),
             "encoder": None if self._features.encoder is None else self._features.encoder.name,
-            "examples": self._train_lexical.shape[0],
+            "examples": self._train_t.shape[1],
         }
 
 
