@@ -107,6 +107,9 @@ class Settings(BaseSettings):
         "(L3) is for major failures, which people declare; past this the supervisors are told",
     )  # fmt: skip
     sla_worker_interval_s: float = Field(default=10.0, gt=0, description="how often the SLA worker looks")
+    routing_drain_interval_s: float = Field(
+        default=60.0, gt=0, description="how often waiting cases are offered to whoever came on shift"
+    )
     routing_policy: RoutingPolicy = Field(
         default=RoutingPolicy.SKILLS, description="who takes a case: skills, round_robin or least_loaded"
     )

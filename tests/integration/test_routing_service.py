@@ -22,6 +22,7 @@ from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Principal, Role
 from servicedesk.domain.routing import Exclusion, RouteReason
 from servicedesk.domain.routing_rules import Presence, RoutingPolicy, Workload
+from servicedesk.jobs import routing as queue_drainer
 from servicedesk.services import availability, routing, routing_queue
 from servicedesk.services import tickets as svc
 from servicedesk.store.db import Database
@@ -529,6 +530,20 @@ async def test_a_drain_assigns_what_became_possible(db: Database, world: World, 
         done = await routing_queue.drain_now(uow, sue(world))
     assert [d.agent_id for d in done] == [world.alice.user_id]
     assert await assignee_of(db, waiting) == world.alice.user_id
+
+
+async def test_the_queue_job_hands_out_cases_when_a_shift_starts(
+    db: Database, world: World, clock: Frozen
+) -> None:
+    """Nothing announces a shift starting: the periodic drain notices (jobs.routing)."""
+    await staff_floor(db, world, alice=Desk(hours="mon-fri 11:00-18:00"))
+    waiting = await open_case(db, world)
+    assert await queue_drainer.drain_once(db) == 0  # 10:00: still nobody on duty
+    assert await assignee_of(db, waiting) is None
+    clock.at = NOW + timedelta(hours=1, minutes=1)
+    assert await queue_drainer.drain_once(db) == 1
+    assert await assignee_of(db, waiting) == world.alice.user_id
+    assert await queue_drainer.drain_once(db) == 0
 
 
 async def test_the_case_routing_tells_who_and_why_or_where_it_waits(db: Database, world: World) -> None:

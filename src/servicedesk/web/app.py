@@ -20,6 +20,7 @@ from servicedesk.channels.email.server import start_mail_listener
 from servicedesk.channels.registry import transports
 from servicedesk.channels.webchat.hub import ChatHub
 from servicedesk.domain.assistant import BotRules
+from servicedesk.jobs import routing as queue_drainer
 from servicedesk.jobs.outbox import Dispatcher
 from servicedesk.jobs.sla import SlaWorker
 from servicedesk.nlp.embeddings import load_encoder
@@ -43,7 +44,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        worker = sla_worker = None
+        worker = sla_worker = drainer = None
         if settings.run_dispatcher:
             delivery = transports(settings, chat_hub=app.state.chat_hub)
             dispatcher = Dispatcher(database, delivery, worker_id=f"web-{os.getpid()}")
@@ -51,6 +52,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             await ensure_defaults(database)
             ladder = SlaWorker(database, worker_id=f"web-{os.getpid()}")
             sla_worker = asyncio.create_task(ladder.run_forever(stop, idle_s=settings.sla_worker_interval_s))
+            drainer = asyncio.create_task(
+                queue_drainer.run_forever(database, stop, idle_s=settings.routing_drain_interval_s)
+            )
         warming = asyncio.create_task(_warm(app.state.assistant, database))
         mail = None
         if settings.smtp_listen_port:
@@ -61,7 +65,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             await mail.wait_closed()
         stop.set()
         warming.cancel()
-        for task in (worker, sla_worker):
+        for task in (worker, sla_worker, drainer):
             if task is not None:
                 await task
         if db is None:  # we made it, we close it
