@@ -94,11 +94,12 @@ async def open_case(
     priority: Priority = Priority.MEDIUM,
     tags: tuple[str, ...] = (),
     assignee: int | None = None,
+    team: int | None = None,
 ) -> int:
     async with UnitOfWork(db) as uow:
         ticket = await svc.create_ticket(
             uow, sue(world), subject=subject, body="内容", customer_id=getattr(world, customer).customer_id,
-            type=type, priority=priority, channel=channel, tags=tags, assignee_id=assignee,
+            type=type, priority=priority, channel=channel, tags=tags, assignee_id=assignee, team_id=team,
         )  # fmt: skip
     return ticket.id
 

@@ -251,3 +251,23 @@ async def test_a_case_taken_by_hand_leaves_the_queue(
     await sign_in(client, world.sue)
     page = await client.get(f"/agent/tickets/{waiting}")
     assert "已离开排队，由人工处理" in page.text and "第 1 位" not in page.text
+
+
+async def test_another_teams_waiting_case_is_not_shown_to_an_agent(
+    client: httpx.AsyncClient, db: Database, world: World
+) -> None:
+    """The queue shows positions, subjects and customers: a team's case only to its team (and
+    supervisors); a case without a team waits for everyone, so everyone sees it."""
+    await staff_floor(db, world, alice=Desk(chat_capacity=1))
+    await open_case(db, world, "正在处理", team=world.team_a)
+    team_case = await open_case(db, world, "A 组的排队工单", team=world.team_a)
+    shared = await open_case(db, world, "无团队的排队工单")
+    seen = {
+        who.email: [
+            i["ticket_id"] for i in (await client.get("/api/v1/queue", headers=who.auth)).json()["items"]
+        ]
+        for who in (world.alice, world.bob, world.sue)
+    }
+    assert seen[world.alice.email] == [shared, team_case]  # queue by queue: the floor's, then team A's
+    assert seen[world.bob.email] == [shared]  # team B: not team A's case
+    assert seen[world.sue.email] == [shared, team_case]

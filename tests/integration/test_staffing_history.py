@@ -136,9 +136,11 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-async def staffing(runner: CliRunner, db: Database, *args: str) -> Result:
+async def staffing(
+    runner: CliRunner, db: Database, *args: str, until: str = "2026-03-11", days: int = 7
+) -> Result:
     """The command runs its own event loop, so it runs in a thread beside the test's."""
-    every = [*args, "--database-url", db.settings.database_url, "--until", "2026-03-11", "--days", "7"]
+    every = [*args, "--database-url", db.settings.database_url, "--until", until, "--days", str(days)]
     return await asyncio.to_thread(runner.invoke, app, ["staffing", *every], env={"COLUMNS": "200"})
 
 
@@ -171,6 +173,20 @@ async def test_the_plan_command_plans_each_hour_from_the_history(
 def _row(output: str, hour: str, *, last: bool = False) -> list[str]:
     rows = [line.split() for line in output.splitlines() if line.strip().startswith(hour)]
     return rows[-1 if last else 0]
+
+
+async def test_without_a_measured_handle_time_the_routing_setting_stands_in(
+    db: Database, world: World, runner: CliRunner
+) -> None:
+    """4 March alone holds one API ticket nobody answered, and no chat."""
+    await seed(db, world)
+    result = await staffing(runner, db, "plan", "--from-history", until="2026-03-05", days=1)
+    assert result.exit_code == 0, result.output
+    assert "no chats in the day 2026-03-04 – 2026-03-04" in result.output
+    minutes = db.settings.routing_ticket_handle_minutes
+    assert minutes is not None
+    assert f"handle {minutes * 60:.0f} s, no case measured yet: the routing setting's figure" in result.output
+    assert _row(result.output, "00:00")[:3] == ["00:00", "1", f"{minutes * 60:.0f}"]
 
 
 async def test_the_plan_command_says_what_is_wrong(db: Database, world: World, runner: CliRunner) -> None:

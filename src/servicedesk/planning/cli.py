@@ -197,7 +197,8 @@ def _read_history(
 
 def _span(history: History) -> str:
     last = history.end.date() - timedelta(days=1)
-    return f"the {history.days} days {history.start.date()} – {last} ({history.time_zone})"
+    days = "the day" if history.days == 1 else f"the {history.days} days"
+    return f"{days} {history.start.date()} – {last} ({history.time_zone})"
 
 
 def _history_demand(
@@ -211,15 +212,11 @@ def _history_demand(
     if not cases:
         console.print(f"no {name} in {_span(history)}")
         return None
-    minutes = (
-        settings.routing_chat_handle_minutes
-        if workload is Workload.CHAT
-        else settings.routing_ticket_handle_minutes
-    )
-    default = minutes * 60 if minutes else None
     try:
         demand = history.demand(
-            workload, weekday=weekday.number if weekday else None, default_handle_seconds=default
+            workload,
+            weekday=weekday.number if weekday else None,
+            default_handle_seconds=_default_handle(settings, workload),
         )
     except ValueError as error:
         console.print(f"[yellow]{name}: {error}[/yellow]")
@@ -238,6 +235,13 @@ def _history_demand(
         f"[bold]{name}[/bold]: {len(cases)} in {_span(history)}, {days}; handle {handle:.0f} s, {how}"
     )
     return demand
+
+
+def _default_handle(settings: Settings, workload: Workload) -> float | None:
+    """Seconds from the routing setting that stands in for a handle time until history has one."""
+    chat = workload is Workload.CHAT
+    minutes = settings.routing_chat_handle_minutes if chat else settings.routing_ticket_handle_minutes
+    return minutes * 60 if minutes else None
 
 
 def _how(rules: HandleRules, workload: Workload) -> str:
@@ -383,13 +387,8 @@ def _replay(
     from servicedesk.planning.history import recorded, replay_experiment
 
     history, settings = _read_history(database_url, days, until, handle)
-    minutes = (
-        settings.routing_chat_handle_minutes
-        if workload is Workload.CHAT
-        else settings.routing_ticket_handle_minutes
-    )
     try:
-        recording = recorded(history, workload, default_handle_seconds=minutes * 60 if minutes else None)
+        recording = recorded(history, workload, default_handle_seconds=_default_handle(settings, workload))
     except ValueError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error

@@ -34,7 +34,6 @@ message a person typed for the customer (a phone case written down) is the custo
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -215,17 +214,20 @@ async def read_history(
         select(Ticket.id, Ticket.created_at, Ticket.channel, Ticket.type).where(*in_window)
     )
     heads = {row.id: (row.created_at, row.channel, row.type) for row in tickets}
-    said = await _messages(uow, in_window)
-    cases = []
-    for ticket_id, (created_at, channel, ticket_type) in sorted(heads.items()):
-        kind = workload_of(channel, routing_rules)
-        measure = chat_handle_seconds if kind is Workload.CHAT else ticket_handle_seconds
-        handle = measure(said.get(ticket_id, []), handle_rules)
-        cases.append(CaseRecord(created_at, kind, ticket_type, channel, handle))
+    kinds = {ticket_id: workload_of(channel, routing_rules) for ticket_id, (_, channel, _) in heads.items()}
+    handles = await _handle_times(uow, in_window, kinds, handle_rules)
+    cases = [
+        CaseRecord(created_at, kinds[ticket_id], ticket_type, channel, handles.get(ticket_id))
+        for ticket_id, (created_at, channel, ticket_type) in sorted(heads.items())
+    ]
     return History(start, end, zone_name, tuple(cases), handle_rules)
 
 
-async def _messages(uow: UnitOfWork, in_window: tuple[Any, ...]) -> dict[int, list[Said]]:
+async def _handle_times(
+    uow: UnitOfWork, in_window: tuple[Any, ...], kinds: dict[int, Workload], rules: HandleRules
+) -> dict[int, float | None]:
+    """Each case's handle time from its messages, streamed in ticket order so that only one
+    case's messages are held at a time, however long the window."""
     query = (
         select(Message.ticket_id, Message.kind, Message.author_user_id, Message.meta, Message.created_at)
         .join(Ticket, Ticket.id == Message.ticket_id)
@@ -233,14 +235,26 @@ async def _messages(uow: UnitOfWork, in_window: tuple[Any, ...]) -> dict[int, li
         .order_by(Message.ticket_id, Message.created_at, Message.id)
         .execution_options(yield_per=2000)
     )
-    said: dict[int, list[Said]] = defaultdict(list)
+    handles: dict[int, float | None] = {}
+    current: int | None = None
+    said: list[Said] = []
+
+    def measure() -> None:
+        if current is not None and current in kinds:
+            chat = kinds[current] is Workload.CHAT
+            handles[current] = (chat_handle_seconds if chat else ticket_handle_seconds)(said, rules)
+
     async for row in await uow.session.stream(query):
+        if row.ticket_id != current:
+            measure()
+            current, said = row.ticket_id, []
         meta = row.meta if isinstance(row.meta, dict) else {}
         if "system" in meta or "bot" in meta:  # written by the platform, not by a person
             continue
         staff = row.author_user_id is not None and row.kind is not MessageKind.INBOUND
-        said[row.ticket_id].append(Said(row.created_at, staff, row.kind is MessageKind.REPLY))
-    return said
+        said.append(Said(row.created_at, staff, row.kind is MessageKind.REPLY))
+    measure()
+    return handles
 
 
 # --------------------------------------------------------------------------- replay

@@ -60,7 +60,9 @@ async def _waits(uow: UnitOfWork) -> dict[Workload, float | None]:
 
 
 async def queue_items(uow: UnitOfWork, actor: Principal, *, ticket_id: int | None = None) -> list[QueueItem]:
-    """The waiting cases, queue by queue in order (or the one entry of `ticket_id`); staff only."""
+    """The waiting cases the actor may see — a case without a team is offered to everyone on
+    the floor, so everyone sees it wait; a team's case only its team and supervisors — queue by
+    queue in order (or the one entry of `ticket_id`); staff only."""
     if not actor.role.is_staff:
         raise NotFound("not found")
     queue = await routing.waiting(uow, tidy=False)
@@ -75,6 +77,10 @@ async def queue_items(uow: UnitOfWork, actor: Principal, *, ticket_id: int | Non
         position = positions[entry.queue_key] = positions.get(entry.queue_key, 0) + 1
         if ticket_id is not None and ticket.id != ticket_id:
             continue
+        if ticket.team_id is not None and not actor.sees(
+            customer_id=ticket.customer_id, team_id=ticket.team_id, assignee_id=None
+        ):
+            continue  # counted for the positions behind it, but another team's case is not shown
         needs = routing.needs_from_json(entry.needs)
         decision = choose(needs, agents, now=now, policy=settings.routing_policy, rules=rules)
         assignable = decision.agent_id is not None
