@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -64,7 +65,10 @@ async def demo_history(database_url: str | None, console: Console) -> tuple[Hist
 
 
 def plan_table(history: History) -> Table:
-    table = Table(title=f"plan from {history.start:%Y-%m-%d} – {history.end:%Y-%m-%d} ({history.time_zone})")
+    last = history.end.date() - timedelta(days=1)
+    table = Table(
+        title=f"plan from the {history.days} days {history.start:%Y-%m-%d} – {last} ({history.time_zone})"
+    )
     for column in (
         "workload",
         "cases",

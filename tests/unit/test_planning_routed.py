@@ -10,7 +10,7 @@ import pytest
 
 from servicedesk.domain.routing_rules import RoutingPolicy
 from servicedesk.planning.erlang import performance
-from servicedesk.planning.routed import RoutedRule, breadth_levels
+from servicedesk.planning.routed import LevelOf, RoutedRule, breadth_levels
 from servicedesk.planning.simulation import Agent, Arrival, Case, SimulationResult, simulate
 from servicedesk.planning.staffing import Estimate, Experiment, chain, equal_types, full_cross_training
 
@@ -19,8 +19,8 @@ NAMES = ("billing", "refunds")
 POLICIES = list(RoutingPolicy)
 
 
-def rule(policy: RoutingPolicy = RoutingPolicy.SKILLS, **options: object) -> RoutedRule:
-    return RoutedRule(NAMES, policy, **options)  # type: ignore[arg-type]
+def rule(policy: RoutingPolicy = RoutingPolicy.SKILLS, level_of: LevelOf = breadth_levels) -> RoutedRule:
+    return RoutedRule(NAMES, policy, level_of=level_of)
 
 
 def tallies(result: SimulationResult) -> list[tuple[int, int, int, int, float]]:

@@ -47,6 +47,7 @@ ORIGIN = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def breadth_levels(agent: Agent, kind: int) -> int:
+    """5 for a specialist, one less per further skill, never below 1 (see the module docstring)."""
     return max(1, MAX_LEVEL + 1 - len(agent.skills))
 
 
@@ -94,7 +95,7 @@ class RoutedRule:
 
     def pick_case(self, agent: Agent, heads: Sequence[Case], now: float) -> Case | None:
         at = self._instant(now)
-        ordered = sorted(heads, key=lambda case: self._queue_key(case))
+        ordered = sorted(heads, key=self._queue_key)
         index = next_for(self._state(agent), [self._needs[case.kind] for case in ordered], self.rules)
         if index is None:
             return None
