@@ -51,7 +51,12 @@ def _calls(carols: int, daves: int, carol_id: int) -> list[Call]:
         Call("note", "POST", f"/api/v1/tickets/{carols}/messages", {"kind": "note", "body": "内部备注"}),
         Call("reply", "POST", f"/api/v1/tickets/{carols}/messages", {"body": "您好"}),
         Call("get other-team ticket", "GET", f"/api/v1/tickets/{daves}"),
-        Call("update other-team ticket", "PATCH", f"/api/v1/tickets/{daves}", {"priority": "low", "reason": "客户说不急"}),
+        Call(
+            "update other-team ticket",
+            "PATCH",
+            f"/api/v1/tickets/{daves}",
+            {"priority": "low", "reason": "客户说不急"},
+        ),
         Call("get customer", "GET", f"/api/v1/customers/{carol_id}"),
         Call("customer's tickets", "GET", f"/api/v1/customers/{carol_id}/tickets"),
         Call("reveal phone", "POST", f"/api/v1/customers/{carol_id}/reveal", {"field": "phone"}),

@@ -306,6 +306,7 @@ async def test_it_stages_the_standard_handling_scenes(loaded: Loaded) -> None:
     assert on_shift == 13
     assert vips and all(c.advisor_id is not None for c in vips)
     assert incident.status == "open" and update.recipients > 0
-    assert len(requests) == 2 and all(r.status == "open" for r in requests)  # the staffed 客户服务部 and 技术部
+    # one request to each department with people in it: 客户服务部 and 技术部
+    assert len(requests) == 2 and all(r.status == "open" for r in requests)
     assert complex_case.stage == "plan"
     assert action.status == "pending_approval" and action.amount > 500 and action.approver_id is None
