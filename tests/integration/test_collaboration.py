@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from servicedesk.domain.catalog import Channel, MessageKind, Priority
 from servicedesk.domain.lifecycle import TicketStatus
@@ -79,7 +79,7 @@ async def _ask(client: httpx.AsyncClient, by: Person, ticket_id: int, **body: ob
     return await client.post(f"/api/v1/tickets/{ticket_id}/collaboration", json=body, headers=by.auth)
 
 
-async def _count(db: Database, model: type, *where: object) -> int:
+async def _count(db: Database, model: type, *where: ColumnElement[bool]) -> int:
     async with UnitOfWork(db, write=False) as uow:
         return int(await uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
@@ -297,8 +297,8 @@ async def test_the_sla_worker_warns_and_escalates_on_an_overdue_request(
         ]
     own = [n.data["metric"] for n in await _notes(db, world.alice.user_id, "sla.warning")]
     assert "collaboration_reply" not in own  # (the case's own first response may be due too)
-    clock = await _clock_of(db, request_id)
-    assert clock.breached_at == local(2026, 10, 8, 10, 0)
+    row = await _clock_of(db, request_id)
+    assert row.breached_at == local(2026, 10, 8, 10, 0)
     # the rest of the ladder tells the supervisors; a late department never moves the case up
     clock.at = local(2026, 10, 8, 11, 0)
     await SlaWorker(db, worker_id="t").run_once(clock.at)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from servicedesk.channels.message import InboundMessage
 from servicedesk.domain.catalog import Channel
-from servicedesk.domain.routing import Presence
+from servicedesk.domain.routing_rules import Presence
 from servicedesk.domain.sla import SlaMetric
 from servicedesk.jobs.sla import SlaWorker
 from servicedesk.services import availability, sla
