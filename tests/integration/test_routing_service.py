@@ -26,7 +26,7 @@ from servicedesk.jobs import routing as queue_drainer
 from servicedesk.services import availability, routing, routing_queue
 from servicedesk.services import tickets as svc
 from servicedesk.store.db import Database
-from servicedesk.store.models import AgentSkill, Customer, Event, Ticket
+from servicedesk.store.models import AgentSkill, Customer, Event, Message, Ticket
 from servicedesk.store.routing import Availability, QueueEntry
 from servicedesk.store.sla import Notification
 from servicedesk.store.uow import UnitOfWork
@@ -597,3 +597,31 @@ async def test_the_demo_floor_is_installed_once(db: Database, world: World) -> N
     )
     ticket_id = await open_case(db, world, customer="carol")
     assert await assignee_of(db, ticket_id) == wu.user_id  # Monday 10:00: on shift, online
+
+
+async def test_a_waiting_chat_customer_hears_their_place_and_the_wait(
+    db: Database, world: World, clock: Frozen
+) -> None:
+    """R-HD-7 for the queue: a live chat is told how many are ahead and about how long; an
+    email waits without a message (nobody is watching the screen)."""
+    await staff_floor(db, world, alice=Desk(chat_capacity=1))
+    await open_case(db, world, "正在处理")
+    first, second = await open_case(db, world, "排队一"), await open_case(db, world, "排队二")
+    async with UnitOfWork(db) as uow:  # no room for emails either, so the email waits too
+        await availability.apply_settings(uow, None, world.alice.user_id, ticket_capacity=0)
+        await uow.commit()
+    mail = await open_case(db, world, "邮件排队", channel=EMAIL)
+    assert await assignee_of(db, mail) is None
+
+    async def told(ticket_id: int) -> list[str]:
+        async with UnitOfWork(db, write=False) as uow:
+            rows = await uow.session.scalars(
+                select(Message).where(Message.ticket_id == ticket_id, Message.kind == MessageKind.REPLY)
+            )
+            return [m.body for m in rows if (m.meta or {}).get("system") == "queued"]
+
+    assert await told(first) == [
+        "您好，当前咨询的客户较多，您前面还有 0 位，预计等待约 8 分钟。客服接入后会第一时间回复您，请不要离开。"
+    ]
+    assert "您前面还有 1 位，预计等待约 16 分钟" in (await told(second))[0]
+    assert await told(mail) == []

@@ -7,7 +7,7 @@ response and stop no SLA clock.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -45,6 +45,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "“confirm”; if not, just reply and tell us, and we will carry on.",
     ),
     "resolved_summary": ("：{summary}", ": {summary}"),
+    "queued": (
+        "您好，当前咨询的客户较多，您前面还有 {ahead} 位，预计等待约 {minutes} 分钟。"
+        "客服接入后会第一时间回复您，请不要离开。",
+        "All our agents are busy: {ahead} ahead of you, about {minutes} min to wait. An agent will "
+        "answer here as soon as they are free; please stay.",
+    ),
+    "queued_unknown": (
+        "您好，当前暂时没有空闲的客服，您前面还有 {ahead} 位。"
+        "客服接入后会第一时间回复您，您也可以先留言说明问题。",
+        "No agent is free just now: {ahead} ahead of you. An agent will answer here as soon as one "
+        "is free; you can describe your question meanwhile.",
+    ),
     # what was done for the customer (R-HD-6, R-HD-8): one text per service action kind
     "action_refund": (
         "您好，订单 {order_no} 的退款 {amount} 元已为您办理，将原路退回，"
@@ -140,3 +152,14 @@ async def tell_resolved(uow: UnitOfWork, ticket: Ticket, who: str, summary: str 
         summary=text("resolved_summary", locale, summary=summary) if summary else "",
     )  # fmt: skip
     return await tell_customer(uow, ticket, body, reason="resolved")
+
+
+async def tell_queued(uow: UnitOfWork, ticket: Ticket, ahead: int, wait: timedelta | None) -> Message:
+    """A live customer waiting for a person hears where they stand and for how long — the
+    queue's own estimate, or plainly that it is unknown (nobody who could take it is on duty)."""
+    locale = await customer_locale(uow, ticket)
+    if wait is None:
+        body = text("queued_unknown", locale, ahead=str(ahead))
+    else:
+        body = text("queued", locale, ahead=str(ahead), minutes=str(max(1, round(wait.total_seconds() / 60))))
+    return await tell_customer(uow, ticket, body, reason="queued")

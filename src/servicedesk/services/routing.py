@@ -45,7 +45,7 @@ from servicedesk.domain.routing_rules import (
     queue_band,
     workload_of,
 )
-from servicedesk.services import availability, notifications
+from servicedesk.services import availability, notifications, progress
 from servicedesk.services.availability import LOADED, AgentRecord
 from servicedesk.settings import Settings
 from servicedesk.store.models import Customer, CustomerTag, Team, Ticket
@@ -351,7 +351,10 @@ async def route(uow: UnitOfWork, ticket: Ticket, actor: Principal | None = None)
     now, needs = uow.now(), await needs_of(uow, ticket)
     decision = await _decide(uow, needs, await agent_states(uow), now)
     if decision.agent_id is None:
-        return await _enqueue(uow, actor, ticket, needs, decision)
+        queued = await _enqueue(uow, actor, ticket, needs, decision)
+        if needs.kind is Workload.CHAT and queued.position is not None:  # they are waiting, live
+            await progress.tell_queued(uow, ticket, queued.position - 1, queued.expected_wait)
+        return queued
     await _assign(
         uow, actor, ticket, decision.agent_id, action="routing.assigned", reasons=decision.reasons,
         policy=decision.policy,
