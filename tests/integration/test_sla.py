@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
+from servicedesk.domain.catalog import Channel, CustomerTier, MessageKind, Priority, TicketType
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Principal, Role
 from servicedesk.domain.sla import ClockState, SlaMetric, Stage
 from servicedesk.jobs.sla import SlaWorker, Sweep
 from servicedesk.services import sla
 from servicedesk.services import tickets as svc
+from servicedesk.services.customers import update_customer
 from servicedesk.services.notifications import list_notifications
 from servicedesk.services.sla_defaults import install_defaults
 from servicedesk.services.staff import create_team
@@ -337,3 +338,28 @@ async def test_the_ladder_stops_below_the_emergency_group_and_picks_the_expert_t
     assert moved.team_id == world.team_b != billing.id  # Eve's technical team, not billing
     assert moved.team_id != emergency.id
     assert "sla.top_tier" in notices
+
+
+async def test_a_customer_made_vip_gets_the_vip_times_on_open_cases(
+    db: Database, world: World, clock: Frozen
+) -> None:
+    """The policy follows the customer's tier: upgrading Dave re-targets his open case's clocks,
+    keeping the time already used."""
+    async with UnitOfWork(db) as uow:
+        ticket = await svc.create_ticket(
+            uow, staff(world.sue.user_id, Role.SUPERVISOR), subject="请问发票怎么开", body="报销用",
+            customer_id=world.dave.customer_id, type=TicketType.CONSULTATION, priority=Priority.LOW,
+            channel=Channel.WEB_CHAT, team_id=world.team_a,
+        )  # fmt: skip
+    regular = (await _clocks(db, ticket.id))[SlaMetric.FIRST_RESPONSE]
+    assert regular.target == timedelta(hours=1)
+    async with UnitOfWork(db) as uow:
+        await update_customer(
+            uow,
+            staff(world.sue.user_id, Role.SUPERVISOR),
+            world.dave.customer_id,
+            changes={"tier": CustomerTier.VIP2},
+        )
+    vip = (await _clocks(db, ticket.id))[SlaMetric.FIRST_RESPONSE]
+    assert vip.target == timedelta(minutes=15) and vip.policy == "VIP 客户"
+    assert vip.due_at == local(2026, 10, 8, 8, 10)  # 5 minutes used on the 30th, 10 left

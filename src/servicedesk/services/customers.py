@@ -9,11 +9,13 @@ from sqlalchemy import or_, select
 
 from servicedesk.domain.catalog import Channel, CustomerTier
 from servicedesk.domain.errors import Conflict, ValidationFailed
+from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.pii import is_valid_resident_id, normalize_mobile
 from servicedesk.domain.roles import Permission, Principal
+from servicedesk.services import sla
 from servicedesk.services.access import CUSTOMER_PROFILE, access_customer_by_id, require
 from servicedesk.services.tickets import normalize_tags
-from servicedesk.store.models import Customer, CustomerIdentity, CustomerTag
+from servicedesk.store.models import Customer, CustomerIdentity, CustomerTag, Ticket
 from servicedesk.store.search import contains
 from servicedesk.store.uow import UnitOfWork
 
@@ -143,6 +145,15 @@ async def update_customer(
             actor, "customer.updated", subject_type="customer", subject_id=customer.id,
             before={f: before[f] for f in changed}, after={f: after[f] for f in changed},
         )  # fmt: skip
+        if "tier" in changed:  # a VIP (or one no longer) is promised other times on open cases
+            open_cases = await uow.session.scalars(
+                select(Ticket).where(
+                    Ticket.customer_id == customer.id,
+                    Ticket.status.in_([s for s in TicketStatus if s.is_active]),
+                )
+            )
+            for ticket in open_cases:
+                await sla.on_changed(uow, ticket)
         await uow.commit()
     return customer
 
