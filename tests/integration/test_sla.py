@@ -353,13 +353,10 @@ async def test_a_customer_made_vip_gets_the_vip_times_on_open_cases(
         )  # fmt: skip
     regular = (await _clocks(db, ticket.id))[SlaMetric.FIRST_RESPONSE]
     assert regular.target == timedelta(hours=1)
+    assert world.dave.customer_id is not None
     async with UnitOfWork(db) as uow:
-        await update_customer(
-            uow,
-            staff(world.sue.user_id, Role.SUPERVISOR),
-            world.dave.customer_id,
-            changes={"tier": CustomerTier.VIP2},
-        )
+        sue = staff(world.sue.user_id, Role.SUPERVISOR)
+        await update_customer(uow, sue, world.dave.customer_id, changes={"tier": CustomerTier.VIP2})
     vip = (await _clocks(db, ticket.id))[SlaMetric.FIRST_RESPONSE]
     assert vip.target == timedelta(minutes=15) and vip.policy == "VIP 客户"
     assert vip.due_at == local(2026, 10, 8, 8, 10)  # 5 minutes used on the 30th, 10 left
