@@ -97,6 +97,15 @@ def test_the_search_finds_the_minimum_for_a_small_floor() -> None:
     assert result.at.meets(0.8) and result.at.worst.mean == pytest.approx(0.903, abs=0.03)
 
 
+def test_the_search_goes_below_one_agent_per_type_on_a_light_load() -> None:
+    """Six types of 0.01 Erlang: one fully cross-trained agent answers nearly everyone at once
+    (Erlang C for 0.06 Erlang on one agent: 0.95 within 20 s), though there are six types."""
+    experiment = Experiment(
+        equal_types(6, erlangs=0.01, handle_seconds=180), hours=200, replications=3, max_replications=6
+    )
+    assert minimum_agents(experiment, full_cross_training, target=0.8).agents == 1
+
+
 def test_a_single_type_floor_is_simulated_like_erlang_c() -> None:
     experiment = Experiment((CaseType("only", 10 / 180, 180),), hours=50, replications=3)
     floor = experiment.run([frozenset({0})] * 14)

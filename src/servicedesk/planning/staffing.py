@@ -303,8 +303,11 @@ def minimum_agents(experiment: Experiment, design: Design, *, target: float) -> 
         return cache[agents]
 
     low, high = _bounds(experiment, target)
-    while low > kinds and estimate(low).meets(target):
-        low, high = low - kinds, low
+    # down to a single agent: on a light load one cross-trained person may already be enough
+    while low > 1 and estimate(low).meets(target):
+        low, high = max(1, low - kinds), low
+    if estimate(low).meets(target):  # only at one agent
+        high = low
     while not estimate(high).meets(target):
         high += kinds
     while high - low > 1:
