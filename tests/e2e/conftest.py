@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import time as dtime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +29,7 @@ from servicedesk.services.customers import create_customer
 from servicedesk.services.staff import create_team, create_user
 from servicedesk.services.tickets import add_message, create_ticket, transition_ticket
 from servicedesk.settings import Settings
+from servicedesk.store.assistant import DemoOrder
 from servicedesk.store.db import Database
 from servicedesk.store.migrate import upgrade
 from servicedesk.store.uow import UnitOfWork
@@ -45,6 +47,7 @@ CHROMIUM_ARGS = [
 ]
 T = TypeVar("T")
 SUPERVISOR = "zhoumin@example.cn"
+ORDER_NO = "2024061188310"  # 林娜's headphones, behind the demo order connector
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,11 @@ async def seed(url: str) -> Seeded:
             zhao = await create_customer(
                 uow, None, name="赵雪", email="zhaoxue@example.cn", tier=CustomerTier.VIP1, commit=False
             )
+            uow.session.add(
+                DemoOrder(order_no=ORDER_NO, customer_id=linna.id, status="delivered", items="声悦耳机 Pro 白色",
+                          amount=Decimal("899.00"), carrier="顺丰速运", tracking_no="SF8831", placed_at=uow.now(),
+                          updated_at=uow.now(), eta=None)
+            )  # fmt: skip
             await uow.commit()
             team_id, agent_id = team.id, agent.id
             customers = (linna.id, wang.id, zhao.id)
