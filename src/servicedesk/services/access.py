@@ -38,6 +38,12 @@ def require(principal: Principal, permission: Permission) -> None:
         raise Forbidden(f"your role ({principal.role.value}) may not {permission.value}")
 
 
+def require_staff(principal: Principal) -> None:
+    """Staff-only reads and changes: to anyone else the thing does not exist."""
+    if not principal.role.is_staff:
+        raise NotFound("not found")
+
+
 async def access_ticket_by_id(uow: UnitOfWork, principal: Principal, ticket_id: int) -> Ticket:
     ticket = await uow.session.get(Ticket, ticket_id)
     if ticket is None or not principal.sees(

@@ -23,7 +23,7 @@ from servicedesk.domain.errors import Forbidden, NotFound, ValidationFailed
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Permission, Principal, Role
 from servicedesk.domain.routing_rules import DEFAULT_RULES, Presence, Workload, workload_of
-from servicedesk.services.access import require
+from servicedesk.services.access import require, require_staff
 from servicedesk.store.models import AgentSkill, Customer, Team, TeamMember, Ticket, User
 from servicedesk.store.routing import Availability
 from servicedesk.store.uow import UnitOfWork
@@ -269,15 +269,13 @@ async def apply_settings(
 
 async def list_records(uow: UnitOfWork, actor: Principal) -> list[AgentRecord]:
     """Every routed agent, offline ones too, for the floor view; staff only."""
-    if not actor.role.is_staff:
-        raise NotFound("not found")
+    require_staff(actor)
     return await load_agents(uow, include_offline=True)
 
 
 async def my_record(uow: UnitOfWork, actor: Principal) -> AgentRecord | None:
     """The caller's own row, None when they have never set a presence (not routed)."""
-    if not actor.role.is_staff:
-        raise NotFound("not found")
+    require_staff(actor)
     found = await load_agents(uow, user_ids=[actor.user_id], include_offline=True)
     return found[0] if found else None
 

@@ -40,11 +40,10 @@ from servicedesk.domain.errors import Conflict, Forbidden, NotFound, ValidationF
 from servicedesk.domain.labels import register
 from servicedesk.domain.roles import Permission, Principal, Role
 from servicedesk.domain.sla import ClockState, PolicyTerms, SlaMetric
-from servicedesk.services import notifications, sla
+from servicedesk.services import notifications, progress, sla
 from servicedesk.services.access import access_ticket_by_id, require
-from servicedesk.services.outbound import latest_conversation_id
 from servicedesk.store.collaboration import CollaborationRequest
-from servicedesk.store.models import Department, Message, Team, TeamMember, Ticket, User
+from servicedesk.store.models import Department, Team, TeamMember, Ticket, User
 from servicedesk.store.sla import SlaClock
 from servicedesk.store.uow import UnitOfWork
 
@@ -303,12 +302,10 @@ async def answer_request(
     stopped = await sla.stop_ref(uow, row.ticket_id, METRIC, str(row.id))
     ticket = await uow.session.get(Ticket, row.ticket_id)
     assert ticket is not None  # a request's case is never deleted
-    note = Message(
-        conversation_id=await latest_conversation_id(uow, ticket.id), ticket_id=ticket.id,
-        kind=MessageKind.NOTE, channel=ticket.channel, author_user_id=actor.user_id,
-        body=_note(department, row), meta={"collaboration_request": row.id}, created_at=now, attachments=[],
+    await progress.post(
+        uow, ticket, MessageKind.NOTE, _note(department, row), meta={"collaboration_request": row.id},
+        author_user_id=actor.user_id,
     )  # fmt: skip
-    uow.session.add(note)
     ticket.updated_at = now
     met = sla.clock_of(stopped[0]).met if stopped else None
     uow.record(

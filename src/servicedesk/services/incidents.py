@@ -44,12 +44,11 @@ from servicedesk.domain.errors import Conflict, Forbidden, NotFound, ValidationF
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Permission, Principal
 from servicedesk.services import progress
-from servicedesk.services.access import require, ticket_scope
-from servicedesk.services.outbound import latest_conversation_id
+from servicedesk.services.access import require, require_staff, ticket_scope
 from servicedesk.services.ticket_queries import ACTIVE, TicketFilter, list_tickets
 from servicedesk.services.tickets import apply_status
 from servicedesk.store.incidents import Incident, IncidentTicket, IncidentUpdate
-from servicedesk.store.models import Event, Message, Team, Ticket, User
+from servicedesk.store.models import Event, Team, Ticket, User
 from servicedesk.store.uow import UnitOfWork
 
 OPEN, RESOLVED = "open", "resolved"
@@ -96,12 +95,6 @@ class Linked:
 
 
 # --- who may do what ------------------------------------------------------------------------
-
-
-def require_staff(actor: Principal) -> None:
-    """Incidents do not exist for customers: every read and write answers "not found"."""
-    if not actor.role.is_staff:
-        raise NotFound("not found")
 
 
 async def may_lead(uow: UnitOfWork, actor: Principal) -> bool:
@@ -476,13 +469,8 @@ async def _note_sent_elsewhere(
     uow: UnitOfWork, ticket: Ticket, incident: Incident, carrier: Ticket, body: str
 ) -> None:
     said = f"重大事件「{incident.title}」的进展已在工单 {carrier.number} 通知该客户（每位客户只发一次）"
-    note = Message(
-        conversation_id=await latest_conversation_id(uow, ticket.id), ticket_id=ticket.id,
-        kind=MessageKind.NOTE, channel=ticket.channel, created_at=uow.now(), attachments=[],
-        body=f"{said}：\n{body}",
-        meta={"system": "incident", "incident_id": incident.id, "sent_on": carrier.id},
-    )  # fmt: skip
-    uow.session.add(note)
+    meta = {"system": "incident", "incident_id": incident.id, "sent_on": carrier.id}
+    await progress.post(uow, ticket, MessageKind.NOTE, f"{said}：\n{body}", meta=meta)
 
 
 async def demo_incident(

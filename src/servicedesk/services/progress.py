@@ -8,6 +8,7 @@ response and stop no SLA clock.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -100,14 +101,29 @@ def text(key: str, locale: str, **values: str) -> str:
     return (en if locale == "en" else zh).format(**values)
 
 
-async def tell_customer(uow: UnitOfWork, ticket: Ticket, body: str, *, reason: str) -> Message:
-    """A public system message on the case, delivered on its channel through the outbox."""
+async def post(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    kind: MessageKind,
+    body: str,
+    *,
+    meta: dict[str, Any],
+    author_user_id: int | None = None,
+) -> Message:
+    """A message the platform writes on the case's latest conversation (a notice, a note that
+    a department answered…): not a person's reply, so it moves no status and no SLA clock."""
     message = Message(
-        conversation_id=await latest_conversation_id(uow, ticket.id), ticket_id=ticket.id,
-        kind=MessageKind.REPLY, channel=ticket.channel, body=body, created_at=uow.now(), attachments=[],
-        meta={"system": reason},
+        conversation_id=await latest_conversation_id(uow, ticket.id), ticket_id=ticket.id, kind=kind,
+        channel=ticket.channel, author_user_id=author_user_id, body=body, created_at=uow.now(),
+        attachments=[], meta=meta,
     )  # fmt: skip
     uow.session.add(message)
+    return message
+
+
+async def tell_customer(uow: UnitOfWork, ticket: Ticket, body: str, *, reason: str) -> Message:
+    """A public system message on the case, delivered on its channel through the outbox."""
+    message = await post(uow, ticket, MessageKind.REPLY, body, meta={"system": reason})
     await uow.session.flush()
     await queue_reply(uow, ticket, message)
     return message

@@ -21,7 +21,7 @@ from servicedesk.domain.roles import Principal, Role
 from servicedesk.domain.routing import Exclusion, Why, choose
 from servicedesk.domain.routing_rules import RoutingPolicy, Workload, expected_wait
 from servicedesk.services import availability, routing
-from servicedesk.services.access import access_ticket_by_id
+from servicedesk.services.access import access_ticket_by_id, require_staff
 from servicedesk.store.models import Customer, Event, Ticket, User
 from servicedesk.store.routing import QueueEntry
 from servicedesk.store.uow import UnitOfWork
@@ -63,8 +63,7 @@ async def queue_items(uow: UnitOfWork, actor: Principal, *, ticket_id: int | Non
     """The waiting cases the actor may see — a case without a team is offered to everyone on
     the floor, so everyone sees it wait; a team's case only its team and supervisors — queue by
     queue in order (or the one entry of `ticket_id`); staff only."""
-    if not actor.role.is_staff:
-        raise NotFound("not found")
+    require_staff(actor)
     queue = await routing.waiting(uow, tidy=False)
     if ticket_id is not None and not any(t.id == ticket_id for _, t in queue):
         return []
@@ -204,8 +203,7 @@ class CaseRouting:
 
 async def case_routing(uow: UnitOfWork, actor: Principal, ticket: Ticket) -> CaseRouting | None:
     """None when routing never touched the case."""
-    if not actor.role.is_staff:
-        raise NotFound("not found")
+    require_staff(actor)
     event = await uow.session.scalar(
         select(Event)
         .where(Event.ticket_id == ticket.id, Event.action.like("routing.%"))
@@ -231,6 +229,5 @@ async def case_routing(uow: UnitOfWork, actor: Principal, ticket: Ticket) -> Cas
 
 
 async def case_routing_by_id(uow: UnitOfWork, actor: Principal, ticket_id: int) -> CaseRouting | None:
-    if not actor.role.is_staff:
-        raise NotFound("not found")
+    require_staff(actor)
     return await case_routing(uow, actor, await access_ticket_by_id(uow, actor, ticket_id))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from servicedesk.services import incidents
-from servicedesk.services.access import access_ticket_by_id
+from servicedesk.services.access import access_ticket_by_id, require_staff
 from servicedesk.store.incidents import Incident, IncidentUpdate
 from servicedesk.web.api.schemas import TicketOut
 from servicedesk.web.deps import CurrentPrincipal, UowFactory
@@ -179,6 +179,6 @@ async def resolve(
 async def of_ticket(ticket_id: int, principal: CurrentPrincipal, uow: UowFactory) -> list[IncidentOut]:
     """The incidents a case belongs to, the open one first (staff only)."""
     async with uow(write=False) as u:
-        incidents.require_staff(principal)
+        require_staff(principal)
         ticket = await access_ticket_by_id(u, principal, ticket_id)
         return [_out(i) for i in await incidents.incidents_of_ticket(u, principal, ticket)]
