@@ -49,6 +49,7 @@ from servicedesk.services.business_actions import (
     carry_out,
     default_connector,
 )
+from servicedesk.services.staff import names_of
 from servicedesk.store.approvals import AuthorityLimit, ServiceAction
 from servicedesk.store.models import Ticket, User
 from servicedesk.store.uow import UnitOfWork
@@ -188,7 +189,7 @@ async def _views(
     uow: UnitOfWork, actor: Principal, rows: Sequence[tuple[ServiceAction, Ticket]]
 ) -> list[ActionView]:
     ids = {a.requested_by_id for a, _ in rows} | {a.approver_id for a, _ in rows if a.approver_id}
-    names = dict((await uow.session.execute(select(User.id, User.name).where(User.id.in_(ids)))).all())
+    names = await names_of(uow, ids)
     limits = await limit_rows(uow)
     views = []
     for action, ticket in rows:

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from servicedesk.domain.errors import NotFound
 from servicedesk.domain.knowledge import ContentStatus
 from servicedesk.domain.roles import Principal
-from servicedesk.services.knowledge import content_fields, names_of, reads_drafts, revision_of
+from servicedesk.services.knowledge import content_fields, reads_drafts, revision_of
+from servicedesk.services.staff import names_of
 from servicedesk.store.knowledge import Article, ArticleRevision
 from servicedesk.store.uow import UnitOfWork
 

@@ -27,7 +27,7 @@ Decisions:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -42,6 +42,7 @@ from servicedesk.domain.roles import Permission, Principal, Role
 from servicedesk.domain.sla import ClockState, PolicyTerms, SlaMetric
 from servicedesk.services import notifications, progress, sla
 from servicedesk.services.access import access_ticket_by_id, require
+from servicedesk.services.staff import names_of
 from servicedesk.store.collaboration import CollaborationRequest
 from servicedesk.store.models import Department, Team, TeamMember, Ticket, User
 from servicedesk.store.sla import SlaClock
@@ -381,13 +382,6 @@ class RequestView:
         return self.remaining is not None and self.remaining < timedelta(0)
 
 
-async def _names(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {i: n for i, n in await uow.session.execute(select(User.id, User.name).where(User.id.in_(wanted)))}
-
-
 async def _clocks(uow: UnitOfWork, rows: Sequence[CollaborationRequest]) -> dict[str, SlaClock]:
     if not rows:
         return {}
@@ -401,7 +395,7 @@ async def _clocks(uow: UnitOfWork, rows: Sequence[CollaborationRequest]) -> dict
 
 
 async def _views(uow: UnitOfWork, rows: Sequence[CollaborationRequest]) -> list[RequestView]:
-    names = await _names(uow, [r.requested_by_id for r in rows] + [r.answered_by_id for r in rows])
+    names = await names_of(uow, [r.requested_by_id for r in rows] + [r.answered_by_id for r in rows])
     departments = {i: n for i, n in await uow.session.execute(select(Department.id, Department.name))}
     read = select(Ticket.id, Ticket.subject).where(Ticket.id.in_({r.ticket_id for r in rows}))
     subjects = {i: subject for i, subject in await uow.session.execute(read)}

@@ -27,6 +27,7 @@ from servicedesk.domain.errors import Conflict, Forbidden, NotFound, ValidationF
 from servicedesk.domain.roles import Permission, Principal, Role
 from servicedesk.services import knowledge, notifications
 from servicedesk.services.access import access_ticket_by_id, require
+from servicedesk.services.staff import names_of
 from servicedesk.store.collaboration import ComplexCase, ComplexCaseMember, ComplexCaseStep
 from servicedesk.store.knowledge import Article
 from servicedesk.store.models import Department, Team, TeamMember, Ticket, TicketTag, User
@@ -391,12 +392,6 @@ class CaseView:
         return self.stage is CaseStage.DONE
 
 
-async def _names(uow: UnitOfWork, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {i: n for i, n in await uow.session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
-
-
 async def _view(uow: UnitOfWork, case: ComplexCase) -> CaseView:
     members = list(
         await uow.session.scalars(
@@ -413,7 +408,7 @@ async def _view(uow: UnitOfWork, case: ComplexCase) -> CaseView:
         )
     )
     ids = {case.owner_id, *(m.user_id for m in members), *(s.owner_id for s in steps)}
-    names = await _names(uow, ids | ({case.approved_by_id} if case.approved_by_id else set()))
+    names = await names_of(uow, ids | ({case.approved_by_id} if case.approved_by_id else set()))
     now = uow.now()
     return CaseView(
         id=case.id, ticket_id=case.ticket_id, stage=CaseStage(case.stage), owner_id=case.owner_id,

@@ -45,10 +45,11 @@ from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Permission, Principal
 from servicedesk.services import progress
 from servicedesk.services.access import require, require_staff, ticket_scope
+from servicedesk.services.staff import names_of
 from servicedesk.services.ticket_queries import ACTIVE, TicketFilter, list_tickets
 from servicedesk.services.tickets import apply_status
 from servicedesk.store.incidents import Incident, IncidentTicket, IncidentUpdate
-from servicedesk.store.models import Event, Team, Ticket, User
+from servicedesk.store.models import Event, Team, Ticket
 from servicedesk.store.uow import UnitOfWork
 
 OPEN, RESOLVED = "open", "resolved"
@@ -166,9 +167,7 @@ async def incident_view(uow: UnitOfWork, actor: Principal, incident_id: int) -> 
     )
     people = {incident.created_by_id, incident.resolved_by_id, *(u.author_id for u in updates)}
     people |= {e.actor_user_id for e in events}
-    names = dict(
-        (await uow.session.execute(select(User.id, User.name).where(User.id.in_(people - {None})))).all()
-    )
+    names = await names_of(uow, people)
     team = await uow.session.get(Team, incident.team_id) if incident.team_id is not None else None
     return IncidentView(
         incident, tickets, int(visible or 0), int(total or 0) - int(visible or 0), updates, events,

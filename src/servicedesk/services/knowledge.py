@@ -28,9 +28,10 @@ from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Permission, Principal
 from servicedesk.services.access import access_ticket_by_id, require
 from servicedesk.services.knowledge_index import refresh_after_commit
+from servicedesk.services.staff import names_of
 from servicedesk.services.tickets import normalize_tags
 from servicedesk.store.knowledge import Article, ArticleRevision, Product
-from servicedesk.store.models import Message, TicketTag, User
+from servicedesk.store.models import Message, TicketTag
 from servicedesk.store.search import contains
 from servicedesk.store.uow import UnitOfWork
 
@@ -512,14 +513,6 @@ def stale_of(article: Article, products: Mapping[str, str | None], on: date) -> 
         covers_version=article.product_version,
         current_version=products.get(article.product) if article.product else None,
     )
-
-
-async def names_of(uow: UnitOfWork, user_ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = sorted({i for i in user_ids if i is not None})
-    if not wanted:
-        return {}
-    rows = await uow.session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
-    return {uid: name for uid, name in rows}
 
 
 def _filtered(principal: Principal | None, f: ArticleFilter, dialect: str) -> Select[Article]:

@@ -196,3 +196,12 @@ async def list_agents(uow: UnitOfWork, actor: Principal) -> list[User]:
         .order_by(User.name)
     )
     return list(await uow.session.scalars(stmt))
+
+
+async def names_of(uow: UnitOfWork, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names of staff (or any users) by id, in one read; unknown ids are left out."""
+    wanted = sorted({i for i in user_ids if i is not None})
+    if not wanted:
+        return {}
+    rows = await uow.session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
+    return {uid: name for uid, name in rows}
