@@ -23,6 +23,7 @@ from enum import StrEnum
 from servicedesk.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from servicedesk.domain.labels import register
 from servicedesk.domain.roles import Permission, Principal, Role
+from servicedesk.domain.text import paragraph
 
 CURRENCY = "CNY"
 CENT = Decimal("0.01")
@@ -169,10 +170,7 @@ def parse_kind(raw: str) -> ActionKind:
 
 def written(raw: str, field: str, limit: int) -> str:
     """Free text that must say something: trimmed, not blank, not longer than `limit`."""
-    text = raw.strip()
-    if not text or len(text) > limit:
-        raise ValidationFailed(f"{field} is required", fields={field: f"1 to {limit} characters"})
-    return text
+    return paragraph(raw, field, limit, message=f"{field} is required")
 
 
 @dataclass(frozen=True, slots=True)

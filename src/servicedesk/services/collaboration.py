@@ -40,6 +40,7 @@ from servicedesk.domain.errors import Conflict, Forbidden, NotFound, ValidationF
 from servicedesk.domain.labels import register
 from servicedesk.domain.roles import Permission, Principal, Role
 from servicedesk.domain.sla import ClockState, PolicyTerms, SlaMetric
+from servicedesk.domain.text import one_line, paragraph
 from servicedesk.services import notifications, progress, sla
 from servicedesk.services.access import access_ticket_by_id, require
 from servicedesk.services.staff import names_of
@@ -155,13 +156,6 @@ async def my_department_ids(uow: UnitOfWork, actor: Principal) -> set[int]:
 # --- asking ---------------------------------------------------------------------------------
 
 
-def _clean(text: str, field: str, limit: int) -> str:
-    cleaned = text.strip()
-    if not cleaned or len(cleaned) > limit:
-        raise ValidationFailed(f"invalid {field}", fields={field: f"1 to {limit} characters"})
-    return cleaned
-
-
 async def _terms(uow: UnitOfWork, ticket: Ticket, due_at: datetime | None) -> PolicyTerms:
     """The policy the request's clock starts on, its target set from `due_at` when given."""
     policy = await sla.policy_for(uow, ticket)
@@ -206,7 +200,7 @@ async def create_request(
         raise ValidationFailed(
             "the case is solved", fields={"ticket_id": "reopen the case to ask a department"}
         )
-    body = _clean(body, "body", MAX_BODY)
+    body = paragraph(body, "body", MAX_BODY)
     department = await _department(uow, department_id)
     terms = await _terms(uow, ticket, due_at)
     await _refuse_repeat(uow, ticket.id, department.id, body)
@@ -296,7 +290,7 @@ async def answer_request(
     department = await _department(uow, row.department_id)
     if not answers or not actor.can(Permission.WORK_TICKETS):
         raise Forbidden(f"requests to {department.name} are answered by its lead and its members")
-    answer = _clean(answer, "answer", MAX_ANSWER)
+    answer = paragraph(answer, "answer", MAX_ANSWER)
     await _close(uow, row, RequestStatus.ANSWERED)
     now = uow.now()
     row.answer, row.answered_by_id, row.answered_at = answer, actor.user_id, now
@@ -334,9 +328,7 @@ async def cancel_request(
     if not await _sees_ticket(uow, actor, row.ticket_id):  # the department answers, it does not withdraw
         raise Forbidden("a request is withdrawn by the side that asked it")
     require(actor, Permission.WORK_TICKETS)
-    reason = " ".join(reason.split())
-    if len(reason) > MAX_REASON:
-        raise ValidationFailed("reason too long", fields={"reason": f"at most {MAX_REASON} characters"})
+    reason = one_line(reason, "reason", MAX_REASON, required=False)
     await _close(uow, row, RequestStatus.CANCELLED)
     await sla.stop_ref(uow, row.ticket_id, METRIC, str(row.id))
     department = await _department(uow, row.department_id)

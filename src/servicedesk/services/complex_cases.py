@@ -25,6 +25,7 @@ from servicedesk.domain import complex_cases as track_rules
 from servicedesk.domain.complex_cases import STAGE_FIELDS, CaseStage, Move, StepFacts, Track
 from servicedesk.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from servicedesk.domain.roles import Permission, Principal, Role
+from servicedesk.domain.text import one_line
 from servicedesk.services import knowledge, notifications
 from servicedesk.services.access import access_ticket_by_id, require
 from servicedesk.services.staff import names_of
@@ -259,9 +260,7 @@ async def add_member(
     ticket, case = await _writable(uow, actor, ticket_id)
     track_rules.may_add_member(CaseStage(case.stage))
     await _staff_member(uow, user_id, "user_id")
-    duty = " ".join(duty.split())
-    if len(duty) > MAX_DUTY:
-        raise ValidationFailed("duty too long", fields={"duty": f"at most {MAX_DUTY} characters"})
+    duty = one_line(duty, "duty", MAX_DUTY, required=False)
     already = await uow.session.get(ComplexCaseMember, (case.id, user_id))
     if user_id == case.owner_id or already is not None:
         raise Conflict("already in the task group", fields={"user_id": "already a member"})
@@ -284,9 +283,7 @@ async def add_step(
     uow: UnitOfWork, actor: Principal, ticket_id: int, *, title: str, owner_id: int, due_at: datetime
 ) -> ComplexCaseStep:
     ticket, case = await _writable(uow, actor, ticket_id)
-    title = " ".join(title.split())
-    if not title or len(title) > track_rules.MAX_TITLE:
-        raise ValidationFailed("invalid step", fields={"title": f"1 to {track_rules.MAX_TITLE} characters"})
+    title = one_line(title, "title", track_rules.MAX_TITLE, message="invalid step")
     if due_at.tzinfo is None:
         raise ValidationFailed("a due time needs its time zone", fields={"due_at": "with a UTC offset"})
     track_rules.may_add_step(await _track(uow, case), owner_id, due_at, uow.now())

@@ -43,6 +43,7 @@ from servicedesk.domain.catalog import MessageKind
 from servicedesk.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Permission, Principal
+from servicedesk.domain.text import one_line
 from servicedesk.services import progress
 from servicedesk.services.access import require, require_staff, ticket_scope
 from servicedesk.services.staff import names_of
@@ -228,13 +229,6 @@ async def _held_by_open_incidents(uow: UnitOfWork, ticket_ids: Sequence[int]) ->
 # --- writing --------------------------------------------------------------------------------
 
 
-def _one_line(value: str, name: str, limit: int) -> str:
-    cleaned = " ".join(value.split())
-    if not cleaned or len(cleaned) > limit:
-        raise ValidationFailed(f"invalid {name}", fields={name: f"1 to {limit} characters"})
-    return cleaned
-
-
 def _message(body: str) -> str:
     """The text customers receive: required, trimmed, short enough for a chat bubble."""
     cleaned = body.strip()
@@ -271,7 +265,7 @@ async def declare_incident(
 ) -> Incident:
     """Open an incident, optionally with its first cases (all of them or none)."""
     await require_lead(uow, actor)
-    title = _one_line(title, "title", MAX_TITLE)
+    title = one_line(title, "title", MAX_TITLE)
     summary = summary.strip()
     if len(summary) > MAX_SUMMARY:
         raise ValidationFailed("summary too long", fields={"summary": f"at most {MAX_SUMMARY} characters"})

@@ -20,6 +20,7 @@ from servicedesk.domain.errors import Conflict, NotFound, ValidationFailed
 from servicedesk.domain.roles import Principal, Role
 from servicedesk.domain.routing import Exclusion, Why, choose
 from servicedesk.domain.routing_rules import RoutingPolicy, Workload, expected_wait
+from servicedesk.domain.text import one_line
 from servicedesk.services import availability, routing
 from servicedesk.services.access import access_ticket_by_id, require_staff
 from servicedesk.store.models import Customer, Event, Ticket, User
@@ -162,9 +163,7 @@ async def assign(uow: UnitOfWork, actor: Principal, entry_id: int, agent_id: int
 async def withdraw(uow: UnitOfWork, actor: Principal, entry_id: int, *, reason: str) -> None:
     """Take a case out of the queue: it stays with its team, unassigned, for people to pick."""
     availability.require_manager(actor)
-    reason = " ".join(reason.split())
-    if not reason or len(reason) > MAX_REASON:
-        raise ValidationFailed("a reason is required", fields={"reason": f"1 to {MAX_REASON} characters"})
+    reason = one_line(reason, "reason", MAX_REASON, message="a reason is required")
     entry = await _waiting_entry(uow, entry_id)
     routing.leave(uow, entry, routing.WITHDRAWN, actor=actor)
     uow.record(

@@ -17,6 +17,7 @@ from servicedesk.domain.catalog import Channel, CustomerTier, Priority, TicketTy
 from servicedesk.domain.errors import NotFound, ValidationFailed
 from servicedesk.domain.roles import Permission, Principal
 from servicedesk.domain.sla import VIP, SlaMetric
+from servicedesk.domain.text import one_line
 from servicedesk.services.access import require
 from servicedesk.services.tickets import normalize_tags
 from servicedesk.store.sla import CalendarRow, SlaPolicyRow
@@ -57,10 +58,7 @@ class PolicyContent:
 
 
 def _name(value: str) -> str:
-    cleaned = " ".join(value.split())
-    if not cleaned or len(cleaned) > 100:
-        raise ValidationFailed("invalid name", fields={"name": "1 to 100 characters"})
-    return cleaned
+    return one_line(value, "name", 100)
 
 
 def _dates(values: Sequence[str], field_name: str) -> list[str]:

@@ -13,6 +13,7 @@ from servicedesk.domain.errors import ValidationFailed
 from servicedesk.domain.roles import Permission, Principal
 from servicedesk.domain.routing_rules import canonical_skills
 from servicedesk.domain.sla import SlaMetric
+from servicedesk.domain.text import one_line
 from servicedesk.services import notifications, progress, routing, sla
 from servicedesk.services.access import access_ticket_by_id, require
 from servicedesk.store.models import AgentSkill, Team, TeamMember, Ticket
@@ -62,9 +63,7 @@ async def escalate_ticket(
     """An agent sends the case up: to `team_id` if given (a higher tier), else to the next tier."""
     ticket = await access_ticket_by_id(uow, actor, ticket_id)
     require(actor, Permission.WORK_TICKETS)
-    reason = " ".join(reason.split())
-    if not reason or len(reason) > MAX_REASON:
-        raise ValidationFailed("a reason is required", fields={"reason": f"1 to {MAX_REASON} characters"})
+    reason = one_line(reason, "reason", MAX_REASON, message="a reason is required")
     target = await uow.session.get(Team, team_id) if team_id is not None else None
     if team_id is not None and target is None:
         raise ValidationFailed("unknown team", fields={"team_id": f"no team {team_id}"})
