@@ -35,7 +35,7 @@ from servicedesk.web.pages.forms import (
     ticket_update_form,
 )
 from servicedesk.web.pages.knowledge import kb_sidebar
-from servicedesk.web.pages.present import author_name, event_rows, render_page, tr
+from servicedesk.web.pages.present import author_name, event_rows, problem_text, render_page, tr
 from servicedesk.web.pages.session import PagePrincipal, check_csrf, staff_only
 from servicedesk.web.pages.ticket_panels import panels_for
 
@@ -246,7 +246,7 @@ async def escalate(
                 customer_id=ticket.customer_id, team_id=ticket.team_id, assignee_id=ticket.assignee_id
             )
     except ValidationFailed as error:
-        notice = "; ".join(error.fields.values()) if error.fields else error.message
+        notice = problem_text(error)
         return await _reshow(request, uow, me, ticket_id, notice, 422, escalate_error=True)
     if not still_visible:  # handed to experts I cannot see: back to my inbox
         return RedirectResponse("/agent", status_code=303)

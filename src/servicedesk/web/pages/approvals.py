@@ -24,7 +24,7 @@ from servicedesk.store.approvals import ServiceAction
 from servicedesk.store.models import Ticket
 from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.deps import UowFactory
-from servicedesk.web.pages.present import render_page
+from servicedesk.web.pages.present import problem_text, render_page
 from servicedesk.web.pages.session import PagePrincipal, check_csrf, staff_only
 from servicedesk.web.pages.ticket_panels import panel
 
@@ -138,8 +138,7 @@ async def _decide(
         async with uow() as u:
             action = await decide(u, me, action_id, note=note)
     except ValidationFailed as error:
-        problem = "; ".join(error.fields.values()) or error.message
-        return await _queue_page(request, me, uow, {action_id: problem}, {action_id: note}, 422)
+        return await _queue_page(request, me, uow, {action_id: problem_text(error)}, {action_id: note}, 422)
     return RedirectResponse(_back(back, action.ticket_id), status_code=303)
 
 

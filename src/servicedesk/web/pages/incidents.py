@@ -23,7 +23,7 @@ from servicedesk.store.models import Ticket
 from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.deps import UowFactory
 from servicedesk.web.pages.forms import optional_id
-from servicedesk.web.pages.present import render_page
+from servicedesk.web.pages.present import problem_text, render_page
 from servicedesk.web.pages.session import PagePrincipal, check_csrf, staff_only
 from servicedesk.web.pages.ticket_panels import panel
 
@@ -33,10 +33,6 @@ Title = Annotated[str, Form(max_length=incidents.MAX_TITLE * 2)]
 Summary = Annotated[str, Form(max_length=incidents.MAX_SUMMARY)]
 Body = Annotated[str, Form(max_length=incidents.MAX_UPDATE * 2)]
 Csrf = Annotated[str, Form()]
-
-
-def _problem(error: ValidationFailed | Conflict) -> str:
-    return "; ".join(error.fields.values()) if error.fields else error.message
 
 
 def parse_numbers(raw: str) -> list[int]:
@@ -94,7 +90,9 @@ async def declare(
     except (ValidationFailed, Conflict) as error:
         async with uow(write=False) as u:
             code = 409 if isinstance(error, Conflict) else 422
-            return await _list_page(request, u, me, values=values, notice=_problem(error), status_code=code)
+            return await _list_page(
+                request, u, me, values=values, notice=problem_text(error), status_code=code
+            )
     return RedirectResponse(f"/agent/incidents/{incident.id}", status_code=303)
 
 
@@ -135,7 +133,7 @@ async def _reshow(
     code = 409 if isinstance(error, Conflict) else 422
     async with uow(write=False) as u:
         return await _incident_page(
-            request, u, me, incident_id, notice=_problem(error), drafts=drafts, status_code=code
+            request, u, me, incident_id, notice=problem_text(error), drafts=drafts, status_code=code
         )
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from servicedesk.domain.approvals import ActionKind, ActionStatus
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
 from servicedesk.domain.classification import Suggested
+from servicedesk.domain.errors import DomainError
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Principal
 from servicedesk.domain.routing_rules import RoutingPolicy
@@ -140,3 +141,8 @@ def author_name(message: Message, ticket: Ticket, names: Mapping[int, str], staf
     if message.author_user_id is None:
         return staff_label
     return names.get(message.author_user_id, staff_label)
+
+
+def problem_text(error: DomainError) -> str:
+    """A refused form's error as the page shows it: what is wrong with each field, else why."""
+    return "; ".join(error.fields.values()) if error.fields else error.message
