@@ -46,7 +46,7 @@ if os.environ.get("SERVICEDESK_TEST_DATABASES"):
     DATABASES = os.environ["SERVICEDESK_TEST_DATABASES"].split(",")
 
 
-def _fresh_pg_database(request: pytest.FixtureRequest) -> str:
+def _fresh_pg_database(request: pytest.FixtureRequest, suffix: str = "") -> str:
     """A new database on the server scripts/pg-throwaway started (SERVICEDESK_TEST_PG_URL),
     or, for a developer who is not root, on a cluster pytest-postgresql starts."""
     import psycopg
@@ -58,7 +58,7 @@ def _fresh_pg_database(request: pytest.FixtureRequest) -> str:
         proc = request.getfixturevalue("postgresql_proc")
         base = make_url(f"postgresql+asyncpg://{proc.user}@{proc.host}:{proc.port}/postgres")
     dsn = f"host={base.host} port={base.port} user={base.username} dbname=postgres"
-    name = f"servicedesk_test_{os.getpid()}"  # parallel runs on one server stay apart
+    name = f"servicedesk_test_{os.getpid()}{suffix}"  # parallel runs on one server stay apart
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
         conn.execute(f"CREATE DATABASE {name}")
@@ -75,6 +75,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         url = _fresh_pg_database(request)
     upgrade(url)
     return url
+
+
+@pytest.fixture
+def unmigrated_url(database_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of the same kind as `database_url`, for tests of one migration's data step."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite+aiosqlite:///{tmp_path / 'unmigrated.db'}"
+    return _fresh_pg_database(request, "_unmigrated")
 
 
 async def wipe(db: Database) -> None:

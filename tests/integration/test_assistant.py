@@ -3,6 +3,8 @@ the order connector, the rating, every hand-off rule, the pre-filled case, the l
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, select
 
@@ -146,6 +148,20 @@ async def test_a_retried_message_is_answered_once(db: Database, shop: Assistant)
     for _ in range(3):
         await say(db, shop, "发票怎么开", message_id="wx-msg-1")
     assert len(await bot_texts(db)) == 2  # the answer and the rating question, once
+
+
+async def test_two_first_messages_arriving_together_share_one_bot_conversation(
+    db: Database, shop: Assistant
+) -> None:
+    await visitor_with_order(db)
+    first, second = await asyncio.gather(say(db, shop, "发票怎么开"), say(db, shop, "怎么退货"))
+    assert first is not None and second is not None
+    async with UnitOfWork(db, write=False) as uow:
+        conversations = set(await uow.session.scalars(select(Message.conversation_id)))
+        inbound = await uow.session.scalar(
+            select(func.count()).select_from(Message).where(Message.kind == MessageKind.INBOUND)
+        )
+    assert len(conversations) == 1 and inbound == 2  # each message stored once, in one conversation
 
 
 async def test_a_new_example_retrains_the_bot_before_the_next_message(

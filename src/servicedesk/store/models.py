@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -280,9 +281,19 @@ class TicketTag(Base):
 
 
 class Conversation(Base):
-    """One contact on one channel (a chat session, an email thread, a call)."""
+    """One contact on one channel (a chat session, an email thread, a call).
+
+    A customer has at most one open conversation with the bot per channel (no case, not ended):
+    two of their first messages arriving together meet at this index instead of opening two."""
 
     __tablename__ = "conversations"
+    __table_args__ = (
+        Index(
+            "ux_conversations_open_bot", "customer_id", "channel", unique=True,
+            sqlite_where=text("ticket_id IS NULL AND ended_at IS NULL"),
+            postgresql_where=text("ticket_id IS NULL AND ended_at IS NULL"),
+        ),
+    )  # fmt: skip
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     channel: Mapped[Channel]
