@@ -107,6 +107,9 @@ class Settings(BaseSettings):
         "(L3) is for major failures, which people declare; past this the supervisors are told",
     )  # fmt: skip
     sla_worker_interval_s: float = Field(default=10.0, gt=0, description="how often the SLA worker looks")
+    notification_push_interval_s: float = Field(
+        default=2.0, gt=0, description="how often new notifications are pushed to open staff pages"
+    )
     routing_drain_interval_s: float = Field(
         default=60.0, gt=0, description="how often waiting cases are offered to whoever came on shift"
     )

@@ -190,7 +190,7 @@ def around_the_clock(url: str) -> Settings:
     """Opens == closes: what the browser sees must not depend on the hour."""
     return Settings(
         database_url=url, environment="test", smtp_listen_port=None,
-        service_opens=dtime(0, 0), service_closes=dtime(0, 0),
+        service_opens=dtime(0, 0), service_closes=dtime(0, 0), notification_push_interval_s=0.3,
     )  # fmt: skip
 
 

@@ -32,6 +32,7 @@ from servicedesk.settings import Settings, get_settings
 from servicedesk.store.db import Database
 from servicedesk.store.uow import UnitOfWork
 from servicedesk.web import api, channels, pages
+from servicedesk.web.bell import Bell
 from servicedesk.web.errors import install_error_handlers
 from servicedesk.web.live import StaffHub
 from servicedesk.web.pages.session import LoginRequired
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        worker = sla_worker = drainer = None
+        worker = sla_worker = drainer = bell = None
         if settings.run_dispatcher:
             delivery = transports(settings, chat_hub=app.state.chat_hub)
             dispatcher = Dispatcher(database, delivery, worker_id=f"web-{os.getpid()}")
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             drainer = asyncio.create_task(
                 queue_drainer.run_forever(database, stop, idle_s=settings.routing_drain_interval_s)
             )
+            ringer = Bell(database, app.state.staff_hub, time_zone=settings.default_time_zone)
+            bell = asyncio.create_task(ringer.run_forever(stop, idle_s=settings.notification_push_interval_s))
         warming = asyncio.create_task(_warm(app.state.assistant, database))
         mail = None
         if settings.smtp_listen_port:
@@ -65,7 +68,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             await mail.wait_closed()
         stop.set()
         warming.cancel()
-        for task in (worker, sla_worker, drainer):
+        for task in (worker, sla_worker, drainer, bell):
             if task is not None:
                 await task
         if db is None:  # we made it, we close it

@@ -6,7 +6,7 @@ itself rather than a crash. Enum labels come from domain.labels.
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 
 from servicedesk.domain.labels import DEFAULT_LOCALE, SUPPORTED_LOCALES
 from servicedesk.web.texts import catalogue
@@ -337,7 +337,8 @@ if MESSAGES.keys() & _FEATURES.keys():
 MESSAGES.update(_FEATURES)
 
 
-def locale_of(request: Request) -> str:
+def locale_of(request: HTTPConnection) -> str:
+    """A page's or a socket's language: the cookie, else the browser's, else the default."""
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in SUPPORTED_LOCALES:
         return chosen

@@ -16,6 +16,7 @@ from servicedesk.services.auth import principal_by_user_id
 from servicedesk.store.db import Database
 from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.deps import SESSION_USER, UowFactory
+from servicedesk.web.i18n import locale_of
 from servicedesk.web.live import StaffHub
 from servicedesk.web.pages.present import render_page
 from servicedesk.web.pages.session import PagePrincipal
@@ -44,6 +45,8 @@ def _same_origin(websocket: WebSocket) -> bool:
 
 @router.websocket("/live")
 async def live(websocket: WebSocket) -> None:
+    """The socket every staff page keeps open (static/live.js): visitors' chat lines for the
+    chats page, new notifications for the badge on all pages (web/bell.py)."""
     db: Database = websocket.app.state.db
     hub: StaffHub = websocket.app.state.staff_hub
     user_id = websocket.session.get(SESSION_USER)
@@ -55,7 +58,7 @@ async def live(websocket: WebSocket) -> None:
         await websocket.close(code=4403)
         return
     await websocket.accept()
-    key = hub.join(principal, websocket.send_json)
+    key = hub.join(principal, websocket.send_json, locale=locale_of(websocket))
     try:
         while True:
             await websocket.receive_text()  # the page only listens; anything it says is ignored

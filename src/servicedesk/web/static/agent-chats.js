@@ -1,4 +1,4 @@
-/* Live chats for agents: new visitor messages arrive over /agent/live; replies go through the
+/* Live chats for agents: new visitor messages arrive over the staff socket (live.js); replies go through the
  * API with the session's CSRF token. Text is only ever set with textContent. */
 (function () {
   "use strict";
@@ -70,15 +70,5 @@
   }
 
   panes.querySelectorAll(".chat-pane").forEach(wire);
-  var retry = 500;
-  function connect() {
-    var socket = new WebSocket(location.origin.replace(/^http/, "ws") + "/agent/live");
-    socket.onopen = function () { retry = 500; };
-    socket.onmessage = function (event) {
-      var frame = JSON.parse(event.data);
-      if (frame.type === "chat") line(paneFor(frame), "visitor", frame.body);
-    };
-    socket.onclose = function () { setTimeout(connect, retry); retry = Math.min(retry * 2, 10000); };
-  }
-  connect();
+  window.staffLive.on("chat", function (frame) { line(paneFor(frame), "visitor", frame.body); });
 })();
