@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
 from servicedesk.domain.errors import Forbidden, ValidationFailed
@@ -301,6 +301,34 @@ async def test_queued_cases_get_positions_and_an_honest_wait(
     assert [i.expected_wait for i in items] == [timedelta(minutes=m) for m in (4, 8, 12)]
     assert items[1].waited == timedelta(minutes=2) and items[0].is_vip
     assert items[0].blockers == {Exclusion.FULL: 2} and not items[0].assignable
+
+
+async def test_a_waiting_case_that_turns_urgent_moves_up_and_keeps_its_arrival(
+    db: Database, world: World, clock: Frozen
+) -> None:
+    await staff_floor(
+        db, world, alice=Desk(chat_capacity=1, open_chats=1), bob=Desk(chat_capacity=1, open_chats=1)
+    )
+    first = await open_case(db, world, "第一")
+    clock.at = NOW + timedelta(minutes=1)
+    second = await open_case(db, world, "第二")
+    clock.at = NOW + timedelta(minutes=3)
+    async with UnitOfWork(db) as uow:  # the queue knew it as a question; it is an outage
+        await svc.update_ticket(
+            uow, sue(world), second, changes={"priority": Priority.HIGH}, reason="无法下单"
+        )
+    async with UnitOfWork(db, write=False) as uow:
+        items = await routing_queue.queue_items(uow, sue(world))
+    assert [(i.ticket_id, i.position) for i in items] == [(second, 1), (first, 2)]
+    assert items[0].waited == timedelta(minutes=2)  # from its first arrival, not the change
+    requeued = await last_event(db, second)
+    assert requeued.action == "routing.requeued" and requeued.after["queue_position"] == 1  # type: ignore[index]
+
+    async with UnitOfWork(db) as uow:  # nothing the queue reads changed: no new entry
+        await svc.update_ticket(uow, sue(world), second, changes={"subject": "第二：无法下单"})
+    async with UnitOfWork(db, write=False) as uow:
+        entries = await uow.session.scalar(select(func.count()).where(QueueEntry.ticket_id == second))
+    assert entries == 2
 
 
 async def test_the_wait_is_unknown_when_nobody_could_take_it(db: Database, world: World) -> None:

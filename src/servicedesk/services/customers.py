@@ -12,7 +12,7 @@ from servicedesk.domain.errors import Conflict, ValidationFailed
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.pii import is_valid_resident_id, normalize_mobile
 from servicedesk.domain.roles import Permission, Principal
-from servicedesk.services import sla
+from servicedesk.services import routing, sla
 from servicedesk.services.access import CUSTOMER_PROFILE, access_customer_by_id, require
 from servicedesk.services.tickets import normalize_tags
 from servicedesk.store.models import Customer, CustomerIdentity, CustomerTag, Ticket
@@ -154,6 +154,7 @@ async def update_customer(
             )
             for ticket in open_cases:
                 await sla.on_changed(uow, ticket)
+                await routing.after_change(uow, ticket, actor)
         await uow.commit()
     return customer
 

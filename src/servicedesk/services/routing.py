@@ -56,7 +56,7 @@ RANK_STEP = 1000  # rank room per band: order is exact for up to this many waiti
 MAX_RANK = 32767  # SMALLINT
 HISTORY = 200  # recent resolved cases per status read for the mean handling time
 MIN_HISTORY = 20  # fewer than this and the setting's figure is used instead
-ASSIGNED, WITHDRAWN = "assigned", "withdrawn"
+ASSIGNED, WITHDRAWN, REQUEUED = "assigned", "withdrawn", "requeued"
 BY_HAND = {"zh": "主管从排队中指派", "en": "Assigned from the queue by a supervisor"}
 _POLICY_REASONS = frozenset({RouteReason.BEST_MATCH, RouteReason.LEAST_RECENT, RouteReason.LEAST_LOADED})
 
@@ -348,9 +348,25 @@ async def route(uow: UnitOfWork, ticket: Ticket, actor: Principal | None = None)
     use (no availability rows) or the case already has an agent."""
     if ticket.assignee_id is not None or not await availability.routing_enabled(uow):
         return None
-    now, needs = uow.now(), await needs_of(uow, ticket)
-    decision = await _decide(uow, needs, await agent_states(uow), now)
+    return await _route(uow, ticket, await needs_of(uow, ticket), actor)
+
+
+async def _route(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    needs: CaseNeeds,
+    actor: Principal | None,
+    *,
+    since: QueueEntry | None = None,
+) -> Routed:
+    """Assign or queue; a case that was already waiting (`since`) keeps its first arrival and
+    its customer is not told the queue again."""
+    decision = await _decide(uow, needs, await agent_states(uow), uow.now())
     if decision.agent_id is None:
+        if since is not None:
+            before = {"queue_key": since.queue_key}
+            return await _enqueue(uow, actor, ticket, needs, decision, action="routing.requeued",
+                                  enqueued_at=since.enqueued_at, before=before)  # fmt: skip
         queued = await _enqueue(uow, actor, ticket, needs, decision)
         if needs.kind is Workload.CHAT and queued.position is not None:  # they are waiting, live
             await progress.tell_queued(uow, ticket, queued.position - 1, queued.expected_wait)
@@ -468,6 +484,25 @@ async def reroute_agent(uow: UnitOfWork, agent_id: int, actor: Principal | None 
         )  # fmt: skip
         done.append(queued)
     return done
+
+
+async def after_change(uow: UnitOfWork, ticket: Ticket, actor: Principal | None = None) -> Routed | None:
+    """The case's type, priority or tags changed, or its customer's tier: a waiting case is
+    offered again with what it needs now (a case turned urgent, or a customer turned VIP, may
+    find someone at once, or moves up a band), keeping its first arrival; not committed. An
+    assigned case keeps its agent."""
+    if ticket.assignee_id is not None:
+        return None
+    entry = await uow.session.scalar(
+        select(QueueEntry).where(QueueEntry.ticket_id == ticket.id, QueueEntry.left_at.is_(None))
+    )
+    if entry is None:
+        return None
+    needs = await needs_of(uow, ticket)
+    if needs_json(needs) == entry.needs:
+        return None
+    leave(uow, entry, REQUEUED, actor=actor)
+    return await _route(uow, ticket, needs, actor, since=entry)
 
 
 async def after_status(uow: UnitOfWork, ticket: Ticket, before: TicketStatus, after: TicketStatus) -> None:
