@@ -649,7 +649,7 @@ async def test_a_waiting_chat_customer_hears_their_place_and_the_wait(
             return [m.body for m in rows if (m.meta or {}).get("system") == "queued"]
 
     assert await told(first) == [
-        "您好，当前咨询的客户较多，您前面还有 0 位，预计等待约 8 分钟。客服接入后会第一时间回复您，请不要离开。"
+        "您好，当前咨询的客户较多，您前面还有 0 位，预计等待约 8分钟。客服接入后会第一时间回复您，请不要离开。"
     ]
-    assert "您前面还有 1 位，预计等待约 16 分钟" in (await told(second))[0]
+    assert "您前面还有 1 位，预计等待约 16分钟" in (await told(second))[0]
     assert await told(mail) == []

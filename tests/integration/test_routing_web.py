@@ -162,7 +162,7 @@ async def test_the_queue_page_for_a_supervisor(client: httpx.AsyncClient, db: Da
     text = page.text
     assert "分配与排队" in text and "技能匹配" in text
     assert "屏幕&lt;b&gt;碎了&lt;/b&gt; 0" in text and "<b>碎了" not in text
-    assert "≈ 8分" in text and "≈ 16分" in text and "已满负荷 1" in text
+    assert "≈ 8分钟" in text and "≈ 16分钟" in text and "已满负荷 1" in text
     assert "/move" in text and "/withdraw" in text and "/agent/availability/" in text
     entry = text.split('id="entry-')[2].split('"')[0]
     up = await client.post(f"/agent/queue/{entry}/move", data={"csrf": csrf, "direction": "up"})
@@ -226,13 +226,13 @@ async def test_the_ticket_page_shows_the_routing_panel(
     await sign_in(client, world.sue)
     queued = await client.get(f"/agent/tickets/{waiting}")
     assert queued.status_code == 200
-    assert "排队中" in queued.text and "第 1 位" in queued.text and "≈ 8分" in queued.text
+    assert "排队中" in queued.text and "第 1 位" in queued.text and "≈ 8分钟" in queued.text
     assert "进入排队" in queued.text  # the audit trail names the event
     first = (await client.get("/api/v1/queue", headers=world.sue.auth)).json()["items"]
     assert first[0]["ticket_id"] == waiting
     await client.put("/api/v1/me/presence", json={"presence": "online"}, headers=world.bob.auth)
     routed = await client.get(f"/agent/tickets/{waiting}")
-    assert "分配给 <strong>Bob</strong>" in routed.text and "排队 0分 后接入" in routed.text
+    assert "分配给 <strong>Bob</strong>" in routed.text and "排队 0分钟 后接入" in routed.text
     assert "负载 0/3" in routed.text
     client.cookies.set("sd_lang", "en")
     english = await client.get(f"/agent/tickets/{waiting}")

@@ -256,7 +256,7 @@ async def test_the_ladder_warns_then_escalates_each_step_once(
     assert escalation is not None and escalation.after == {
         "team_id": world.team_b,
         "tier": 2,
-        "reason": "SLA first_response breached",
+        "reason": "首次响应超时，自动升级",
     }
     assert len(told_customer) == 1 and "技术支持" in told_customer[0]
     expert = (await _clocks(db, ticket_id))[SlaMetric.EXPERT_SOLUTION]

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from servicedesk.domain.errors import ValidationFailed
+from servicedesk.domain.labels import label
 from servicedesk.domain.sla import Stage
 from servicedesk.services import collaboration, notifications, sla, tiers
 from servicedesk.store.db import Database
@@ -31,6 +32,9 @@ from servicedesk.store.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 NOTICE = {Stage.WARNED: "sla.warning", Stage.BREACHED: "sla.breached", Stage.SUPERVISOR: "sla.supervisor"}
+# the ladder's reason is written like a person's, in the organisation's language (it is kept as text
+# on the case's history and in the notification)
+BREACH_REASON = {"zh": "{metric}超时，自动升级", "en": "{metric} breached: escalated automatically"}
 
 
 @dataclass
@@ -191,7 +195,9 @@ class SlaWorker:
     async def _next_tier(self, uow: UnitOfWork, ticket: Ticket, row: SlaClock) -> None:
         if await tiers.tier_of(uow, ticket) < uow.settings.sla_auto_escalate_max_tier:
             try:  # refuses before it changes anything
-                await tiers.escalate(uow, None, ticket, reason=f"SLA {row.metric.value} breached")
+                locale = uow.settings.default_locale
+                reason = BREACH_REASON[locale].format(metric=label(row.metric, locale))
+                await tiers.escalate(uow, None, ticket, reason=reason)
                 return
             except ValidationFailed:  # no team of a higher tier
                 pass

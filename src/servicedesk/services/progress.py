@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from servicedesk.domain.catalog import MessageKind
+from servicedesk.domain.labels import duration_words
 from servicedesk.domain.sla import ClockState, SlaMetric
 from servicedesk.services.outbound import latest_conversation_id, queue_reply
 from servicedesk.store.models import Customer, Message, Ticket
@@ -47,9 +48,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "resolved_summary": ("：{summary}", ": {summary}"),
     "queued": (
-        "您好，当前咨询的客户较多，您前面还有 {ahead} 位，预计等待约 {minutes} 分钟。"
+        "您好，当前咨询的客户较多，您前面还有 {ahead} 位，预计等待约 {wait}。"
         "客服接入后会第一时间回复您，请不要离开。",
-        "All our agents are busy: {ahead} ahead of you, about {minutes} min to wait. An agent will "
+        "All our agents are busy: {ahead} ahead of you, about {wait} to wait. An agent will "
         "answer here as soon as they are free; please stay.",
     ),
     "queued_unknown": (
@@ -177,5 +178,7 @@ async def tell_queued(uow: UnitOfWork, ticket: Ticket, ahead: int, wait: timedel
     if wait is None:
         body = text("queued_unknown", locale, ahead=str(ahead))
     else:
-        body = text("queued", locale, ahead=str(ahead), minutes=str(max(1, round(wait.total_seconds() / 60))))
+        body = text(
+            "queued", locale, ahead=str(ahead), wait=duration_words(max(wait, timedelta(minutes=1)), locale)
+        )
     return await tell_customer(uow, ticket, body, reason="queued")

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import Response
 
-from servicedesk.domain.labels import label
+from servicedesk.domain.labels import duration_words, label
 from servicedesk.web.deps import csrf_token
 from servicedesk.web.i18n import locale_of, translate
 
@@ -42,18 +42,6 @@ def _label(value: Any, locale: str, tz: str) -> Any:
     return value
 
 
-def duration_text(value: timedelta, locale: str) -> str:
-    """Business time as people say it: 1 天 2 小时 5 分 / 1 d 2 h 5 min; negative is overdue."""
-    minutes = abs(int(value.total_seconds())) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    units = ("d", "h", "min") if locale == "en" else ("天", "小时", "分")
-    sep = " " if locale == "en" else ""
-    parts = [f"{n}{sep}{u}" for n, u in zip((days, hours, mins), units, strict=True) if n]
-    text = " ".join(parts) or f"0{sep}{units[2]}"
-    return f"-{text}" if value < timedelta(0) else text
-
-
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> Response:
@@ -64,9 +52,9 @@ def render(
         "t": lambda key: translate(key, locale),
         "label": lambda value: _label(value, locale, tz),
         "local_time": lambda value: local_time(value, tz),
-        "duration": lambda value: duration_text(value, locale),
+        "duration": lambda value: duration_words(value, locale),
         "duration_minutes": lambda value: (
-            "—" if not value else duration_text(timedelta(minutes=value), locale)
+            "—" if not value else duration_words(timedelta(minutes=value), locale)
         ),
         "csrf_token": csrf_token(request),
     }
