@@ -138,6 +138,8 @@ async def test_the_standard_is_readable_by_agents_and_editable_by_supervisors(
     assert page.status_code == 200
     assert all(name in page.text for name in ("特急与紧急", "VIP 客户", "投诉", "邮件", "普通咨询"))
     assert "每天 08:00–22:00" in page.text and "15分钟" in page.text
+    conditions = ("客户等级: 任意 VIP", "优先级: 高", "渠道: 邮件")  # in words, not the stored codes
+    assert all(c in page.text for c in conditions), page.text
     policies = (await client.get("/api/v1/sla/policies", headers=world.alice.auth)).json()
     vip = next(p for p in policies if p["name"] == "VIP 客户")
     edit = await client.get(f"/agent/sla/policies/{vip['id']}")

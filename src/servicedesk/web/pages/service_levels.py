@@ -7,6 +7,7 @@ MANAGE_SERVICE_LEVELS, which the services check, so a form and an API call are r
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -15,12 +16,13 @@ from fastapi.responses import RedirectResponse, Response
 from servicedesk.domain.calendars import china_official_years
 from servicedesk.domain.catalog import Channel, CustomerTier, Priority, TicketType
 from servicedesk.domain.errors import ValidationFailed
+from servicedesk.domain.labels import label
 from servicedesk.domain.roles import Permission
 from servicedesk.domain.sla import VIP, SlaMetric
 from servicedesk.services import sla, sla_admin
 from servicedesk.store.sla import CalendarRow, SlaPolicyRow
 from servicedesk.web.deps import UowFactory
-from servicedesk.web.i18n import locale_of
+from servicedesk.web.i18n import locale_of, translate
 from servicedesk.web.pages.forms import optional_id, split_tags
 from servicedesk.web.pages.present import render_page
 from servicedesk.web.pages.session import PagePrincipal, check_csrf, staff_only
@@ -40,13 +42,33 @@ async def overview(request: Request, me: PagePrincipal, uow: UowFactory) -> Resp
             c.id: (await sla.calendar_by_id(u, c.id)).describe(locale_of(request)) for c in calendars
         }
     covered = china_official_years()
+    locale = locale_of(request)
     context = {
         "policies": policies, "calendars": calendars, "described": described,
+        "conditions": {p.id: _conditions(p, locale) for p in policies},
         "calendar_names": {c.id: c.name for c in calendars}, "metrics": list(SlaMetric),
         "can_manage": me.can(Permission.MANAGE_SERVICE_LEVELS),
         "official_gap": date.today().year + 1 not in covered, "official_last": covered.stop - 1,
     }  # fmt: skip
     return render_page(request, "sla_overview.html", me, context)
+
+
+_KINDS: dict[str, type[StrEnum]] = {
+    "tiers": CustomerTier, "types": TicketType, "priorities": Priority, "channels": Channel,
+}  # fmt: skip
+
+
+def _conditions(row: SlaPolicyRow, locale: str) -> list[tuple[str, str]]:
+    """A policy's conditions in words (客户等级: 任意 VIP, 优先级: 高), not the stored codes."""
+
+    def word(field: str, value: str) -> str:
+        if field == "tiers" and value == VIP:
+            return translate("sla_any_vip", locale)
+        kind = _KINDS.get(field)
+        return label(kind(value), locale) if kind is not None and value in set(kind) else value
+
+    sep = ", " if locale == "en" else "、"
+    return [(f, sep.join(word(f, v) for v in getattr(row, f))) for f in CONDITIONS if getattr(row, f)]
 
 
 def _policy_form(row: SlaPolicyRow | None) -> dict[str, str]:

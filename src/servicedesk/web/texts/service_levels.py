@@ -63,6 +63,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "国家节假日数据只到以下年份，请在新年前补充明年的休息日和调休上班日：",
         "China's official calendar data ends with this year; add next year's dates before it starts:",
     ),
+    "sla_any_vip": ("任意 VIP", "any VIP"),
     "notifications_title": ("我的通知", "My notifications"),
     "notifications_none": ("暂无通知。", "No notifications."),
     "notifications_mark_read": ("全部标为已读", "Mark all read"),
