@@ -56,7 +56,8 @@ async def test_a_warning_reaches_its_persons_open_pages_and_nobody_elses(db: Dat
 
     await _warn(db, [world.sue.user_id], ticket.id)  # before anyone came: on the page they load
     hub.join(Principal(user_id=world.sue.user_id, role=Role.SUPERVISOR), page("sue-zh"), locale="zh")
-    hub.join(Principal(user_id=world.sue.user_id, role=Role.SUPERVISOR), page("sue-en"), locale="en")
+    abroad = Principal(user_id=world.sue.user_id, role=Role.SUPERVISOR, time_zone="Europe/Berlin")
+    hub.join(abroad, page("sue-en"), locale="en")  # where she set her profile to (R-PE-2)
     hub.join(Principal(user_id=world.alice.user_id, role=Role.AGENT), page("alice"))
     assert await bell.ring_once() == 0  # the first look only finds where to start
 
@@ -69,5 +70,5 @@ async def test_a_warning_reaches_its_persons_open_pages_and_nobody_elses(db: Dat
     assert (zh["type"], zh["unread"], zh["new"], zh["ticket_id"]) == ("notification", 3, 2, ticket.id)
     assert zh["text"] == f"#{ticket.id}「发票抬头开错了」的首次响应将于 2026-10-08 08:10 到期"
     assert en["text"].startswith(
-        f'First response on #{ticket.id} "发票抬头开错了" is due at 2026-10-08 08:10'
+        f'First response on #{ticket.id} "发票抬头开错了" is due at 2026-10-08 02:10'
     )

@@ -45,7 +45,7 @@ async def test_a_personal_frame_reaches_all_of_that_persons_pages_in_each_pages_
     english = hub.join(sue, page("sue-en"), locale="en")
     hub.join(Principal(user_id=1, role=Role.AGENT), page("alice"))
     assert hub.present() == {1, 3}
-    told = await hub.tell(3, lambda locale: {"text": {"zh": "新通知", "en": "New"}[locale]})
+    told = await hub.tell(3, lambda locale, _zone: {"text": {"zh": "新通知", "en": "New"}[locale]})
     hub.leave(english)
     assert told == 2 and sorted(heard) == [("sue-en", {"text": "New"}), ("sue-zh", {"text": "新通知"})]
-    assert await hub.tell(2, lambda locale: {}) == 0  # nobody of that name is here
+    assert await hub.tell(2, lambda locale, zone: {}) == 0  # nobody of that name is here

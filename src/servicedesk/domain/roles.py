@@ -90,6 +90,7 @@ class Principal:
     name: str = ""
     team_ids: frozenset[int] = field(default_factory=frozenset)
     customer_id: int | None = None
+    time_zone: str | None = None  # where they read times (R-PE-2); None: the organisation's
 
     def can(self, permission: Permission) -> bool:
         return permission in PERMISSIONS[self.role]

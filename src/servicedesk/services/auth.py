@@ -59,6 +59,7 @@ async def principal_for_user(uow: UnitOfWork, user: User) -> Principal | None:
         name=user.name,
         team_ids=frozenset(team_ids),
         customer_id=customer_id,
+        time_zone=user.time_zone,
     )
 
 

@@ -41,9 +41,9 @@ class _News:
     new: int
     unread: int
 
-    def frame(self, locale: str, tz: str) -> dict[str, object]:
+    def frame(self, locale: str, zone: str | None, *, default_zone: str) -> dict[str, object]:
         n = self.newest
-        text = notification_text(n, self.subject, locale, tz)
+        text = notification_text(n, self.subject, locale, zone or default_zone)
         return {"type": "notification", "unread": self.unread, "new": self.new, "kind": n.kind,
                 "ticket_id": n.ticket_id, "text": text}  # fmt: skip
 
@@ -63,7 +63,7 @@ class Bell:
             return 0
         told = 0
         for user_id, news in (await self._news(present)).items():
-            told += await self._hub.tell(user_id, partial(news.frame, tz=self._tz))
+            told += await self._hub.tell(user_id, partial(news.frame, default_zone=self._tz))
         return told
 
     async def _news(self, present: set[int]) -> dict[int, _News]:

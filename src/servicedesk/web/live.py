@@ -46,19 +46,20 @@ class StaffHub:
             m for m in list(self._members.values())
             if m.principal.sees(customer_id=customer_id, team_id=team_id, assignee_id=assignee_id)
         ]  # fmt: skip
-        return await self._send(chosen, lambda _locale: frame)
+        return await self._send(chosen, lambda _locale, _zone: frame)
 
-    async def tell(self, user_id: int, frame_for: Callable[[str], dict[str, Any]]) -> int:
-        """Send one person's frame, written for each of their pages' languages, to all their pages."""
+    async def tell(self, user_id: int, frame_for: Callable[[str, str | None], dict[str, Any]]) -> int:
+        """Send one person's frame, written for each of their pages' language and their time zone
+        (None: the organisation's), to all their pages."""
         chosen = [m for m in list(self._members.values()) if m.principal.user_id == user_id]
         return await self._send(chosen, frame_for)
 
     @staticmethod
-    async def _send(members: list[_Member], frame_for: Callable[[str], dict[str, Any]]) -> int:
+    async def _send(members: list[_Member], frame_for: Callable[[str, str | None], dict[str, Any]]) -> int:
         told = 0
         for member in members:
             try:
-                await member.send(frame_for(member.locale))
+                await member.send(frame_for(member.locale, member.principal.time_zone))
                 told += 1
             except Exception:  # a socket closing under us; its page reloads what it shows when it returns
                 log.info("a staff socket went away during a send")

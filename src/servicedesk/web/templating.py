@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from servicedesk.domain.labels import duration_words, label
+from servicedesk.domain.roles import Principal
 from servicedesk.web.deps import csrf_token
 from servicedesk.web.i18n import locale_of, translate
 
@@ -42,11 +43,18 @@ def _label(value: Any, locale: str, tz: str) -> Any:
     return value
 
 
+def viewer_zone(request: Request, me: Principal | None) -> str:
+    """The zone a page shows times in (R-PE-2): the signed-in person's own, else the organisation's."""
+    return (
+        me.time_zone if me is not None and me.time_zone else str(request.app.state.settings.default_time_zone)
+    )
+
+
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> Response:
     locale = locale_of(request)
-    tz = request.app.state.settings.default_time_zone
+    tz = viewer_zone(request, (context or {}).get("me"))
     base: dict[str, Any] = {
         "locale": locale,
         "t": lambda key: translate(key, locale),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from dataclasses import replace
+
+from fastapi import APIRouter, HTTPException, Request
 
 from servicedesk.domain.roles import Principal
 from servicedesk.services.auth import authenticate, issue_token
-from servicedesk.web.api.schemas import MeOut, TokenOut, TokenRequest
+from servicedesk.services.staff import update_own_settings
+from servicedesk.web.api.schemas import MeOut, MeUpdate, TokenOut, TokenRequest
 from servicedesk.web.deps import CurrentPrincipal, UowFactory
 
 router = APIRouter(tags=["auth"])
@@ -15,7 +18,7 @@ router = APIRouter(tags=["auth"])
 def me_of(p: Principal) -> MeOut:
     return MeOut(
         user_id=p.user_id, name=p.name, role=p.role,
-        team_ids=sorted(p.team_ids), customer_id=p.customer_id,
+        team_ids=sorted(p.team_ids), customer_id=p.customer_id, time_zone=p.time_zone,
     )  # fmt: skip
 
 
@@ -33,3 +36,11 @@ async def create_token(body: TokenRequest, uow: UowFactory) -> TokenOut:
 @router.get("/me", response_model=MeOut)
 async def me(principal: CurrentPrincipal) -> MeOut:
     return me_of(principal)
+
+
+@router.patch("/me", response_model=MeOut)
+async def update_me(body: MeUpdate, principal: CurrentPrincipal, uow: UowFactory, request: Request) -> MeOut:
+    async with uow() as u:
+        user = await update_own_settings(u, principal, time_zone=body.time_zone)
+    request.app.state.principals.clear()  # this process answers with the new zone at once
+    return me_of(replace(principal, time_zone=user.time_zone))

@@ -346,6 +346,14 @@ class MeOut(BaseModel):
     role: Role
     team_ids: list[int]
     customer_id: int | None
+    time_zone: str | None
+
+
+class MeUpdate(BaseModel):
+    """What a caller sets for themselves: the IANA zone their times are shown in."""
+
+    model_config = ConfigDict(extra="forbid")
+    time_zone: Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class TokenOut(BaseModel):

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from servicedesk.web.pages import (
+    account,
     agent,
     approvals,
     assistant,
@@ -22,6 +23,7 @@ from servicedesk.web.pages.session import render_error_page
 
 router = APIRouter(include_in_schema=False)
 router.include_router(session.router)
+router.include_router(account.router)
 router.include_router(chats.router)
 router.include_router(assistant.router)
 router.include_router(notifications.router)

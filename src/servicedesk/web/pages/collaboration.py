@@ -28,6 +28,7 @@ from servicedesk.web.pages.forms import optional_id
 from servicedesk.web.pages.present import render_page
 from servicedesk.web.pages.session import PagePrincipal, check_csrf, staff_only
 from servicedesk.web.pages.ticket_panels import panel
+from servicedesk.web.templating import viewer_zone
 
 router = APIRouter(prefix="/agent")
 Csrf = Annotated[str, Form()]
@@ -36,8 +37,8 @@ Text = Annotated[str, Form(max_length=20_000)]
 INBOX = "/agent/collaboration"
 
 
-def _due(request: Request, raw: str, field: str = "due_at") -> datetime | None:
-    """A form's `datetime-local` value, read in the service's time zone."""
+def _due(request: Request, me: Principal, raw: str, field: str = "due_at") -> datetime | None:
+    """A form's `datetime-local` value, read in the zone the person sees times in."""
     if not raw.strip():
         return None
     try:
@@ -45,7 +46,7 @@ def _due(request: Request, raw: str, field: str = "due_at") -> datetime | None:
     except ValueError:
         raise ValidationFailed("invalid date and time", fields={field: "YYYY-MM-DD HH:MM"}) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(request.app.state.settings.default_time_zone))
+        moment = moment.replace(tzinfo=ZoneInfo(viewer_zone(request, me)))
     return moment.astimezone(UTC)
 
 
@@ -108,7 +109,7 @@ async def ask_department(
     check_csrf(request, csrf)
     staff_only(me)
     department = _required_id(department_id, "department_id")
-    due = _due(request, due_at)
+    due = _due(request, me, due_at)
     async with uow() as u:
         await co.create_request(u, me, ticket_id, department_id=department, body=body, due_at=due)
     return _back("", ticket_id, "collaboration")
@@ -208,7 +209,7 @@ async def add_step(
     check_csrf(request, csrf)
     staff_only(me)
     owner = _required_id(owner_id, "owner_id")
-    due = _due(request, due_at)
+    due = _due(request, me, due_at)
     if due is None:
         raise ValidationFailed("a step needs a due date", fields={"due_at": "required"})
     async with uow() as u:

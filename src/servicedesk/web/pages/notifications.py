@@ -19,7 +19,7 @@ from servicedesk.web.deps import UowFactory
 from servicedesk.web.i18n import locale_of, translate
 from servicedesk.web.pages.present import render_page
 from servicedesk.web.pages.session import PagePrincipal, check_csrf, staff_only
-from servicedesk.web.templating import local_time
+from servicedesk.web.templating import local_time, viewer_zone
 
 router = APIRouter(prefix="/agent/notifications")
 
@@ -43,7 +43,7 @@ def notification_text(n: Notification, subject: str, locale: str, tz: str) -> st
 @router.get("")
 async def notifications_page(request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
     staff_only(me)
-    locale, tz = locale_of(request), request.app.state.settings.default_time_zone
+    locale, tz = locale_of(request), viewer_zone(request, me)
     async with uow(write=False) as u:
         rows = await notifications.list_notifications(u, me, limit=100)
         ids = {n.ticket_id for n in rows if n.ticket_id is not None}
