@@ -279,16 +279,21 @@ async def test_the_agent_is_told_and_round_robin_remembers(db: Database, world: 
 # -- the queue ---------------------------------------------------------------------------------
 
 
-async def test_queued_cases_get_positions_and_an_honest_wait(
-    db: Database, world: World, clock: Frozen
-) -> None:
-    # two agents with one chat each, both busy: 2 slots, 8 minutes a chat by default
+async def two_queued_behind_a_busy_floor(db: Database, world: World, clock: Frozen) -> tuple[int, int]:
+    """Two agents with one chat each, both busy (2 slots, 8 minutes a chat by default), and two
+    chats queued behind them at NOW and a minute later."""
     await staff_floor(
         db, world, alice=Desk(chat_capacity=1, open_chats=1), bob=Desk(chat_capacity=1, open_chats=1)
     )
     first = await open_case(db, world, "第一")
     clock.at = NOW + timedelta(minutes=1)
-    second = await open_case(db, world, "第二")
+    return first, await open_case(db, world, "第二")
+
+
+async def test_queued_cases_get_positions_and_an_honest_wait(
+    db: Database, world: World, clock: Frozen
+) -> None:
+    first, second = await two_queued_behind_a_busy_floor(db, world, clock)
     clock.at = NOW + timedelta(minutes=2)
     vip = await open_case(db, world, "贵宾", customer="carol")
     queued = [(await last_event(db, t)).after for t in (first, second, vip)]
@@ -306,12 +311,7 @@ async def test_queued_cases_get_positions_and_an_honest_wait(
 async def test_a_waiting_case_that_turns_urgent_moves_up_and_keeps_its_arrival(
     db: Database, world: World, clock: Frozen
 ) -> None:
-    await staff_floor(
-        db, world, alice=Desk(chat_capacity=1, open_chats=1), bob=Desk(chat_capacity=1, open_chats=1)
-    )
-    first = await open_case(db, world, "第一")
-    clock.at = NOW + timedelta(minutes=1)
-    second = await open_case(db, world, "第二")
+    first, second = await two_queued_behind_a_busy_floor(db, world, clock)
     clock.at = NOW + timedelta(minutes=3)
     async with UnitOfWork(db) as uow:  # the queue knew it as a question; it is an outage
         await svc.update_ticket(
