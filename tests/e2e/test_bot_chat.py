@@ -1,5 +1,6 @@
 """The bot on a real server over a real WebSocket: the welcome script, an answer from the
-knowledge base, a low rating handing over to a person who answers on the same socket."""
+knowledge base, a low rating handing over to a person who answers on the same socket; and a
+supervisor watching the bot in a real browser who steps in."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from servicedesk.store.migrate import upgrade
 from servicedesk.store.uow import UnitOfWork
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import SUPERVISOR, around_the_clock, run_in_own_loop, seed, serve
+from tests.e2e.test_browser import VIEWPORT, sign_in
+from tests.e2e.test_webchat import Visitor
 
 
 async def _knowledge(url: str) -> None:
@@ -84,3 +87,29 @@ async def _chat(base: str) -> None:
 
 def test_the_bot_answers_then_hands_over_on_the_same_socket(bot_server: str) -> None:
     asyncio.run(_chat(bot_server))
+
+
+@pytest.mark.browser
+def test_a_supervisor_watches_the_bot_live_and_takes_over(bot_server: str, chromium: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = chromium.new_context(locale="zh-CN", viewport=VIEWPORT).new_page()
+    sign_in(page, bot_server, SUPERVISOR)
+    page.goto(f"{bot_server}/agent/chats")
+    expect(page.get_by_role("heading", name="机器人接待中")).to_be_visible()
+    page.wait_for_timeout(300)  # the page's live socket connects
+    visitor = Visitor(bot_server)
+    visitor.thread.start()
+    try:
+        visitor.say("w1", "公司报销要发票，怎么开？")
+        visitor.wait_for(lambda f: f["type"] == "message" and f["from"] == "bot")
+        pane = page.locator(".bot-pane").first  # a new conversation: its pane appears without a reload
+        expect(pane.locator(".chat-line.from-visitor")).to_have_text("公司报销要发票，怎么开？")
+        expect(pane.locator(".chat-line.from-bot").first).to_contain_text("纳税人识别号")
+        pane.get_by_role("button", name="接管").click()
+        expect(page.locator("h1")).to_contain_text("[接管] 发票")
+        greeting = visitor.wait_for(lambda f: f["type"] == "message" and "人工客服" in f["body"])
+        assert "周敏" in greeting["body"]
+    finally:
+        visitor.done.set()
+        visitor.thread.join(timeout=10)

@@ -30,6 +30,7 @@ class HandoffReason(StrEnum):
     NO_MATCH = "no_match"  # consecutive messages the bot could not match
     INTENT = "intent"  # an intent that always goes to a person (a complaint)
     SAFETY = "safety"  # words of danger (smoke, fire, injury): a person at once
+    TAKEN_OVER = "taken_over"  # a member of staff watching the conversation stepped in
 
 
 class Urgency(StrEnum):
@@ -63,6 +64,7 @@ for _value, _zh, _en in [
     (HandoffReason.NO_MATCH, "机器人连续未能识别问题", "The bot could not match the question repeatedly"),
     (HandoffReason.INTENT, "该类问题需人工处理", "This kind of question goes to a person"),
     (HandoffReason.SAFETY, "涉及人身或财产安全", "Safety at stake"),
+    (HandoffReason.TAKEN_OVER, "客服主动接管", "An agent took over"),
     (Urgency.NORMAL, "普通", "Normal"),
     (Urgency.URGENT, "紧急", "Urgent"),
     (Urgency.CRITICAL, "特急", "Critical"),

@@ -37,23 +37,27 @@ from servicedesk.domain.assistant import (
 )
 from servicedesk.domain.catalog import Channel, MessageKind, TicketType
 from servicedesk.domain.classification import IntentHint
+from servicedesk.domain.errors import Conflict, NotFound
 from servicedesk.domain.knowledge import ContentStatus, render
 from servicedesk.domain.labels import label
+from servicedesk.domain.roles import Permission, Principal, Visibility
 from servicedesk.domain.service_hours import ServiceHours
 from servicedesk.nlp.embeddings import Encoder
 from servicedesk.nlp.intent import IntentModel
 from servicedesk.nlp.slots import extract
+from servicedesk.services.access import require
 from servicedesk.services.assistant_texts import BOT_TEXTS, bot_text
 from servicedesk.services.connectors import Connector, builtin_connectors
 from servicedesk.services.knowledge_index import search_articles
 from servicedesk.services.out_of_scope import OUT_OF_SCOPE, OUT_OF_SCOPE_INTENT
 from servicedesk.services.outbound import queue_conversation_reply
 from servicedesk.services.outbox import enqueue
+from servicedesk.services.progress import tell_customer
 from servicedesk.services.scripts import welcome_text
 from servicedesk.services.tickets import adopt_conversation
 from servicedesk.store.assistant import BotSession, BotTurn, Intent, ReviewStatus
 from servicedesk.store.knowledge import Article, Script
-from servicedesk.store.models import Conversation, Customer, Message
+from servicedesk.store.models import Conversation, Customer, Message, Ticket
 from servicedesk.store.uow import UnitOfWork
 
 BOT_CHANNELS = frozenset({Channel.WEB_CHAT, Channel.WECHAT, Channel.WEIBO, Channel.DOUYIN})
@@ -439,26 +443,80 @@ class Assistant:
         assert decision.reason is not None
         intent = answer.intent
         urgency = max(decision.urgency, intent.urgency if intent else Urgency.NORMAL, key=list(Urgency).index)
+        why = _Why(decision.reason, intent, answer.confidence, urgency, decision.keywords, decision.rating)
+        ticket = await self._open_case(uow, None, customer, conversation, session, why)
+        text = self._handoff_text(ticket.number, uow.now(), locale)
+        await self._say(uow, conversation, text)
+        return BotOutcome(Action.HANDOFF, (text,), ticket_id=ticket.id, reason=decision.reason)
+
+    async def take_over(self, uow: UnitOfWork, actor: Principal, conversation_id: int) -> Ticket:
+        """A member of staff watching the bot steps in: the conversation becomes their case,
+        pre-filled as a hand-off would be (with the last intent the bot recognised), and the
+        customer is told a person is here. Committed. Refused once a person has it."""
+        require(actor, Permission.WORK_TICKETS)
+        if actor.visibility is not Visibility.ALL:  # a conversation with no case belongs to no team
+            raise NotFound(f"conversation {conversation_id} not found")
+        stmt = select(Conversation).where(Conversation.id == conversation_id)
+        if uow.dialect == "postgresql":  # the bot handing over at the same moment waits for us
+            stmt = stmt.with_for_update()
+        conversation = await uow.session.scalar(stmt)
+        session = await uow.session.get(BotSession, conversation_id)
+        if conversation is None or session is None:
+            raise NotFound(f"conversation {conversation_id} not found")
+        if conversation.ticket_id is not None or conversation.ended_at is not None:
+            raise Conflict("a person already has this conversation", fields={"conversation_id": "taken"})
+        customer = await uow.session.get(Customer, conversation.customer_id)
+        assert customer is not None
+        last = await uow.session.scalar(
+            select(BotTurn).where(BotTurn.conversation_id == conversation_id, BotTurn.intent.is_not(None))
+            .order_by(BotTurn.id.desc()).limit(1)
+        )  # fmt: skip
+        intent = (await self.brain(uow)).intents.get(last.intent) if last and last.intent else None
+        urgency = intent.urgency if intent else Urgency.NORMAL
+        why = _Why(HandoffReason.TAKEN_OVER, intent, last.confidence if last else 0.0, urgency, (), None)
+        ticket = await self._open_case(uow, actor, customer, conversation, session, why)
+        locale = customer.locale if customer.locale in ("zh", "en") else "zh"
+        await tell_customer(
+            uow, ticket, bot_text("taken_over", locale, agent=actor.name), reason="taken_over"
+        )
+        await uow.commit()
+        return ticket
+
+    async def _open_case(
+        self,
+        uow: UnitOfWork,
+        actor: Principal | None,
+        customer: Customer,
+        conversation: Conversation,
+        session: BotSession,
+        why: _Why,
+    ) -> Ticket:
+        """The case a hand-off opens, with the why on the session, an internal note and the
+        audit trail; assigned to `actor` when a person took it, else routed."""
+        intent = why.intent
         first = await _first_words(uow, conversation.id)
         topic = label_of(intent, "zh") if intent else "咨询"
+        mark = "[接管]" if why.reason is HandoffReason.TAKEN_OVER else "[转人工]"
         ticket = await adopt_conversation(
             uow, customer=customer, conversation=conversation,
-            subject=(f"[转人工] {topic}：{first}" if first and first != topic else f"[转人工] {topic}")[:200],
+            subject=(f"{mark} {topic}：{first}" if first and first != topic else f"{mark} {topic}")[:200],
             type=intent.ticket_type if intent and intent.ticket_type else TicketType.CONSULTATION,
-            priority=urgency.priority,
-            tags=_handoff_tags(decision, intent),
+            priority=why.urgency.priority, tags=_handoff_tags(why.reason, intent),
+            assignee_id=actor.user_id if actor is not None else None,
         )  # fmt: skip
         detail = {
-            "reason": decision.reason.value,
+            "reason": why.reason.value,
             "intent": intent.name if intent else None,
             "intent_label": label_of(intent, "zh") if intent else None,
-            "confidence": round(answer.confidence, 3),
-            "keywords": list(decision.keywords),
-            "urgency": urgency.value,
-            "rating": decision.rating,
+            "confidence": round(why.confidence, 3),
+            "keywords": list(why.keywords),
+            "urgency": why.urgency.value,
+            "rating": why.rating,
         }
-        session.handoff_reason, session.urgency = decision.reason, urgency
+        session.state = BotState.HANDED_OFF
+        session.handoff_reason, session.urgency = why.reason, why.urgency
         session.handoff_detail, session.ticket_id = detail, ticket.id
+        session.updated_at = uow.now()
         uow.session.add(
             Message(
                 conversation_id=conversation.id,
@@ -472,12 +530,10 @@ class Assistant:
             )
         )
         uow.record(
-            None, "bot.handoff", subject_type="ticket", subject_id=ticket.id, ticket_id=ticket.id,
+            actor, "bot.handoff", subject_type="ticket", subject_id=ticket.id, ticket_id=ticket.id,
             after=detail,
         )  # fmt: skip
-        text = self._handoff_text(ticket.number, uow.now(), locale)
-        await self._say(uow, conversation, text)
-        return BotOutcome(Action.HANDOFF, (text,), ticket_id=ticket.id, reason=decision.reason)
+        return ticket
 
     def _handoff_text(self, number: str, now: datetime, locale: str) -> str:
         hours = self.config.hours
@@ -496,8 +552,20 @@ async def handoff_of(uow: UnitOfWork, ticket_id: int) -> BotSession | None:
     return await uow.session.scalar(select(BotSession).where(BotSession.ticket_id == ticket_id))
 
 
-def _handoff_tags(decision: Decision, intent: Intent | None) -> list[str]:
-    tags = ["bot-handoff", f"handoff-{decision.reason.value if decision.reason else 'none'}"]
+@dataclass(frozen=True)
+class _Why:
+    """Why a conversation went to a person, as the case, its note and the audit trail keep it."""
+
+    reason: HandoffReason
+    intent: Intent | None
+    confidence: float
+    urgency: Urgency
+    keywords: tuple[str, ...]
+    rating: int | None
+
+
+def _handoff_tags(reason: HandoffReason, intent: Intent | None) -> list[str]:
+    tags = ["bot-handoff", f"handoff-{reason.value}"]
     return tags + ([f"intent-{intent.name}"] if intent else [])
 
 

@@ -32,6 +32,11 @@ BOT_TEXTS: dict[str, tuple[str, str]] = {
     "ask_phone": ("请提供您的手机号码。", "Please give me your mobile number."),
     "ask_amount": ("请告诉我相关的金额。", "Please tell me the amount concerned."),
     "ask_date": ("请告诉我相关的日期。", "Please tell me the date concerned."),
+    "taken_over": (
+        "您好，我是人工客服{agent}，接下来由我为您服务。您前面说的我都看到了，无需重复。",
+        "Hello, this is {agent}, a person, taking over from the assistant. I have read everything "
+        "you wrote, so no need to repeat it.",
+    ),
     "handoff_open": (
         "已为您转接人工客服（工单 {ticket}），客服将在 {minutes} 分钟内与您联系，您无需重复描述问题。",
         "You are being transferred to a person (case {ticket}); an agent will contact you within "

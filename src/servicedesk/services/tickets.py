@@ -202,13 +202,16 @@ async def adopt_conversation(
     type: TicketType,
     priority: Priority,
     tags: Iterable[str] = (),
+    assignee_id: int | None = None,
 ) -> Ticket:
     """A case for a conversation that so far had none (the bot handing over, R-BOT-5): the
     messages already exchanged become the case's history, so the agent reads the whole
-    conversation and the customer repeats nothing. Not committed."""
+    conversation and the customer repeats nothing. Routed, unless someone took it
+    (`assignee_id`). Not committed."""
+    assignee = await uow.session.get(User, assignee_id) if assignee_id is not None else None
     ticket = _new_ticket(
         uow, customer=customer, subject=subject, channel=conversation.channel, type=type,
-        priority=priority, tags=tags,
+        priority=priority, tags=tags, assignee=assignee,
     )  # fmt: skip
     uow.session.add(ticket)
     await uow.session.flush()
@@ -221,7 +224,7 @@ async def adopt_conversation(
         after={**snapshot(ticket), "conversation_id": conversation.id},
     )  # fmt: skip
     await sla.start_clocks(uow, ticket, handoff=True)
-    await routing.route(uow, ticket)
+    await routing.route(uow, ticket)  # nothing to do when someone took it
     return ticket
 
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
@@ -24,17 +27,19 @@ from sqlalchemy import select
 
 from servicedesk.channels.message import InboundMessage
 from servicedesk.channels.webchat.hub import ChatHub
+from servicedesk.domain.assistant import Action
 from servicedesk.domain.catalog import Channel, MessageKind
 from servicedesk.domain.errors import DomainError
 from servicedesk.domain.service_hours import ServiceHours
 from servicedesk.services.assistant import Assistant
-from servicedesk.services.intake import receive
+from servicedesk.services.intake import Intake, receive
 from servicedesk.settings import Settings
 from servicedesk.store.db import Database
-from servicedesk.store.models import Conversation, CustomerIdentity, Message, Ticket
+from servicedesk.store.models import Conversation, Customer, CustomerIdentity, Message, Ticket
 from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.live import StaffHub
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/webchat")
 VISITOR = re.compile(r"[A-Za-z0-9_-]{16,64}")
 CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -87,8 +92,16 @@ def closed_notice(hours: ServiceHours, now: datetime, ticket_id: int | None) -> 
 
 
 async def _on_frame(
-    raw: str, *, visitor: str, db: Database, hours: ServiceHours, assistant: Assistant | None = None
+    raw: str,
+    *,
+    visitor: str,
+    db: Database,
+    hours: ServiceHours,
+    assistant: Assistant | None = None,
+    stored: Callable[[Intake, str], Awaitable[None]] | None = None,
 ) -> list[dict[str, Any]]:
+    """The frames that answer one frame from the visitor; `stored` hears of each message stored
+    the first time (to tell the staff watching)."""
     if len(raw) > MAX_FRAME:
         return [_refusal(f"frame larger than {MAX_FRAME} bytes")]
     try:
@@ -116,6 +129,11 @@ async def _on_frame(
             result = await receive(uow, inbound, assistant=assistant)
     except DomainError as error:
         return [_refusal(error.message, client_id)]
+    if stored is not None and not result.duplicate:
+        try:
+            await stored(result, body)
+        except Exception:  # the message is stored: telling the staff must not cost the visitor's ack
+            log.exception("could not tell the staff about a chat message")
     ack = {"type": "ack", "id": client_id, "ticket_id": result.ticket_id, "duplicate": result.duplicate}
     # the bot answers around the clock and says itself when a person will come
     quiet = result.duplicate or result.bot is not None
@@ -136,21 +154,24 @@ async def demo(request: Request) -> str:
     return DEMO_PAGE.replace("{origin}", html.escape(str(request.base_url).rstrip("/")))
 
 
-async def _tell_staff(hub: StaffHub, db: Database, ticket_id: int, raw: str) -> None:
-    """Agents watching live chats see the visitor's words as soon as they are stored."""
+async def _tell_staff(hub: StaffHub, db: Database, result: Intake, body: str) -> None:
+    """Staff watching live chats see the visitor's words as soon as they are stored: on their
+    case's pane, or — while the bot has the conversation — with the bot's answer on its pane,
+    for those who watch the bot (`services.bot_chats`)."""
     async with UnitOfWork(db, write=False) as uow:
-        ticket = await uow.session.get(Ticket, ticket_id)
-    if ticket is None:
-        return
-    frame = {
-        "type": "chat",
-        "ticket_id": ticket.id,
-        "subject": ticket.subject,
-        "body": json.loads(raw)["body"],
-    }
-    await hub.publish(
-        frame, customer_id=ticket.customer_id, team_id=ticket.team_id, assignee_id=ticket.assignee_id
-    )
+        ticket = await uow.session.get(Ticket, result.ticket_id) if result.ticket_id else None
+        customer = await uow.session.get(Customer, result.customer_id) if result.bot else None
+    if result.bot is not None and customer is not None:
+        handed_off = result.bot.action is Action.HANDOFF
+        lines = [{"from": "visitor", "body": body}, *({"from": "bot", "body": r} for r in result.bot.replies)]
+        frame = {"type": "bot_chat", "conversation_id": result.conversation_id, "customer": customer.name,
+                 "lines": lines, "handed_off": handed_off}  # fmt: skip
+        await hub.publish(frame, customer_id=customer.id, team_id=None, assignee_id=None)
+    if ticket is not None:
+        frame = {"type": "chat", "ticket_id": ticket.id, "subject": ticket.subject, "body": body}
+        await hub.publish(
+            frame, customer_id=ticket.customer_id, team_id=ticket.team_id, assignee_id=ticket.assignee_id
+        )
 
 
 async def _welcome(websocket: WebSocket, db: Database, settings: Settings) -> str:
@@ -168,6 +189,7 @@ async def chat(websocket: WebSocket, visitor: str | None = None) -> None:
     settings: Settings = websocket.app.state.settings
     db: Database = websocket.app.state.db
     hub: ChatHub = websocket.app.state.chat_hub
+    staff: StaffHub = websocket.app.state.staff_hub
     await websocket.accept()
     if not visitor or not VISITOR.fullmatch(visitor):
         visitor = secrets.token_urlsafe(16)
@@ -179,16 +201,11 @@ async def chat(websocket: WebSocket, visitor: str | None = None) -> None:
         while True:
             raw = await websocket.receive_text()
             answers = await _on_frame(
-                raw,
-                visitor=visitor,
-                db=db,
-                hours=settings.service_hours,
-                assistant=websocket.app.state.assistant,
-            )
+                raw, visitor=visitor, db=db, hours=settings.service_hours,
+                assistant=websocket.app.state.assistant, stored=partial(_tell_staff, staff, db),
+            )  # fmt: skip
             for answer in answers:
                 await send(answer)
-                if answer["type"] == "ack" and not answer["duplicate"] and answer["ticket_id"]:
-                    await _tell_staff(websocket.app.state.staff_hub, db, answer["ticket_id"], raw)
     except WebSocketDisconnect:
         pass
     finally:

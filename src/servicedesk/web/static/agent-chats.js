@@ -71,4 +71,46 @@
 
   panes.querySelectorAll(".chat-pane").forEach(wire);
   window.staffLive.on("chat", function (frame) { line(paneFor(frame), "visitor", frame.body); });
+
+  // the bot's conversations, for those who watch it: lines as they come, a new pane for a new
+  // conversation, and the pane goes once the bot has handed the conversation to a person
+  var botPanes = document.getElementById("bot-panes");
+  function botPaneFor(frame) {
+    var pane = botPanes.querySelector('[data-conversation="' + frame.conversation_id + '"]');
+    if (pane) return pane;
+    pane = document.createElement("section");
+    pane.className = "card chat-pane bot-pane";
+    pane.dataset.conversation = frame.conversation_id;
+    var head = document.createElement("header");
+    head.className = "chat-pane-head";
+    head.textContent = frame.customer;
+    var log = document.createElement("div");
+    log.className = "chat-log";
+    log.setAttribute("role", "log");
+    pane.appendChild(head); pane.appendChild(log);
+    if (botPanes.dataset.canTake === "yes") {
+      var form = document.createElement("form");
+      form.method = "post"; form.className = "chat-take";
+      form.action = "/agent/chats/bot/" + encodeURIComponent(frame.conversation_id) + "/take";
+      var token = document.createElement("input");
+      token.type = "hidden"; token.name = "csrf"; token.value = csrf;
+      var button = document.createElement("button");
+      button.type = "submit"; button.className = "primary"; button.textContent = botPanes.dataset.takeLabel;
+      form.appendChild(token); form.appendChild(button); pane.appendChild(form);
+    }
+    botPanes.prepend(pane);
+    document.getElementById("bot-empty").hidden = true;
+    return pane;
+  }
+  if (botPanes) {
+    window.staffLive.on("bot_chat", function (frame) {
+      if (frame.handed_off) {
+        var gone = botPanes.querySelector('[data-conversation="' + frame.conversation_id + '"]');
+        if (gone) gone.remove();
+        return;
+      }
+      var pane = botPaneFor(frame);
+      frame.lines.forEach(function (l) { line(pane, l.from === "visitor" ? "visitor" : "bot", l.body); });
+    });
+  }
 })();
