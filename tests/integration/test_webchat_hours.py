@@ -21,17 +21,17 @@ def message(client_id: str, body: str) -> str:
 
 async def test_a_visitor_writing_at_night_is_told_when_someone_will_answer(db: Database) -> None:
     db.clock = lambda: NIGHT
-    frames = await _on_frame(message("n1", "还有人吗？"), visitor=VISITOR, db=db, hours=ServiceHours())
+    frames, _ = await _on_frame(message("n1", "还有人吗？"), visitor=VISITOR, db=db, hours=ServiceHours())
     assert [f["type"] for f in frames] == ["ack", "notice"]
     ack, notice = frames
     assert f"#{ack['ticket_id']}" in notice["body"]
     assert "11月23日 08:00" in notice["body"]
     assert notice["opens_at"].startswith("2026-11-23T08:00:00+08:00")
-    again = await _on_frame(message("n1", "还有人吗？"), visitor=VISITOR, db=db, hours=ServiceHours())
+    again, _ = await _on_frame(message("n1", "还有人吗？"), visitor=VISITOR, db=db, hours=ServiceHours())
     assert [f["type"] for f in again] == ["ack"]  # a resent frame is not told twice
 
 
 async def test_a_visitor_writing_in_service_hours_gets_no_notice(db: Database) -> None:
     db.clock = lambda: MORNING
-    frames = await _on_frame(message("d1", "你好"), visitor=VISITOR, db=db, hours=ServiceHours())
+    frames, _ = await _on_frame(message("d1", "你好"), visitor=VISITOR, db=db, hours=ServiceHours())
     assert [f["type"] for f in frames] == ["ack"]

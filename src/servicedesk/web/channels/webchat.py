@@ -16,9 +16,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
@@ -98,28 +96,27 @@ async def _on_frame(
     db: Database,
     hours: ServiceHours,
     assistant: Assistant | None = None,
-    stored: Callable[[Intake, str], Awaitable[None]] | None = None,
-) -> list[dict[str, Any]]:
-    """The frames that answer one frame from the visitor; `stored` hears of each message stored
-    the first time (to tell the staff watching)."""
+) -> tuple[list[dict[str, Any]], Intake | None]:
+    """The frames that answer one frame from the visitor, and what intake did with it (None
+    when the frame was refused)."""
     if len(raw) > MAX_FRAME:
-        return [_refusal(f"frame larger than {MAX_FRAME} bytes")]
+        return [_refusal(f"frame larger than {MAX_FRAME} bytes")], None
     try:
         frame = json.loads(raw)
     except json.JSONDecodeError as error:
-        return [_refusal(f"not JSON: {error.msg} at column {error.colno}")]
+        return [_refusal(f"not JSON: {error.msg} at column {error.colno}")], None
     if not isinstance(frame, dict):
-        return [_refusal("a frame is a JSON object")]
+        return [_refusal("a frame is a JSON object")], None
     kind, client_id = frame.get("type"), frame.get("id")
     if kind in ("typing", "read"):
-        return []
+        return [], None
     if kind != "message":
-        return [_refusal(f"unknown frame type {kind!r}")]
+        return [_refusal(f"unknown frame type {kind!r}")], None
     body = frame.get("body")
     if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):
-        return [_refusal("a message needs an id of 1-64 letters, digits or _.:-")]
+        return [_refusal("a message needs an id of 1-64 letters, digits or _.:-")], None
     if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
-        return [_refusal(f"a message needs a body of 1-{MAX_BODY} characters", client_id)]
+        return [_refusal(f"a message needs a body of 1-{MAX_BODY} characters", client_id)], None
     inbound = InboundMessage(
         channel=Channel.WEB_CHAT, sender=visitor, sender_name=f"网页访客 {visitor[:6]}", body=body,
         received_at=db.clock(), message_id=f"{visitor}:{client_id}",
@@ -128,17 +125,12 @@ async def _on_frame(
         async with UnitOfWork(db) as uow:
             result = await receive(uow, inbound, assistant=assistant)
     except DomainError as error:
-        return [_refusal(error.message, client_id)]
-    if stored is not None and not result.duplicate:
-        try:
-            await stored(result, body)
-        except Exception:  # the message is stored: telling the staff must not cost the visitor's ack
-            log.exception("could not tell the staff about a chat message")
+        return [_refusal(error.message, client_id)], None
     ack = {"type": "ack", "id": client_id, "ticket_id": result.ticket_id, "duplicate": result.duplicate}
     # the bot answers around the clock and says itself when a person will come
     quiet = result.duplicate or result.bot is not None
     notice = None if quiet else closed_notice(hours, db.clock(), result.ticket_id)
-    return [ack] if notice is None else [ack, notice]
+    return ([ack] if notice is None else [ack, notice]), result
 
 
 DEMO_PAGE = """<!doctype html>
@@ -200,12 +192,17 @@ async def chat(websocket: WebSocket, visitor: str | None = None) -> None:
         await send({"type": "history", "messages": await _history(db, visitor)})
         while True:
             raw = await websocket.receive_text()
-            answers = await _on_frame(
+            answers, stored = await _on_frame(
                 raw, visitor=visitor, db=db, hours=settings.service_hours,
-                assistant=websocket.app.state.assistant, stored=partial(_tell_staff, staff, db),
+                assistant=websocket.app.state.assistant,
             )  # fmt: skip
             for answer in answers:
                 await send(answer)
+            if stored is not None and not stored.duplicate:
+                try:
+                    await _tell_staff(staff, db, stored, json.loads(raw)["body"])
+                except Exception:  # the message is stored and acknowledged; the staff page catches up
+                    log.exception("could not tell the staff about a chat message")
     except WebSocketDisconnect:
         pass
     finally:
