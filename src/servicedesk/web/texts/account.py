@@ -7,7 +7,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "页面上的所有时间都按这里的时区显示，填写日期时间时也按它理解。",
         "Every time on these pages is shown in this zone, and dates you enter are read in it.",
     ),
-    "account_now": ("按此时区，现在是", "In this zone it is now"),
+    "account_now": ("按此时区，现在是 {now}。", "In this zone it is now {now}."),
     "account_saved": ("已保存。", "Saved."),
     "account_save": ("保存", "Save"),
 }
