@@ -61,6 +61,8 @@ async def test_a_zone_that_does_not_exist_or_a_forged_form_changes_nothing(
 async def test_the_api_sets_and_reports_the_callers_zone(
     client: httpx.AsyncClient, db: Database, world: World
 ) -> None:
+    anonymous = await client.patch("/api/v1/me", json={"time_zone": "UTC"})
+    assert anonymous.status_code == 401
     bad = await client.patch("/api/v1/me", json={"time_zone": "Mars/Olympus"}, headers=world.bob.auth)
     assert bad.status_code == 422 and bad.json()["error"]["fields"]["time_zone"]
     extra = await client.patch(
