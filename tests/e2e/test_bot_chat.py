@@ -46,7 +46,8 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 async def _until(ws: Any, kind: str, sender: str | None = None) -> dict[str, Any]:
     while True:
-        frame: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+        # generous: the first message may find the bot still training its model on a busy machine
+        frame: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=20))
         if frame["type"] == kind and (sender is None or frame.get("from") == sender):
             return frame
 
@@ -102,7 +103,7 @@ def test_a_supervisor_watches_the_bot_live_and_takes_over(bot_server: str, chrom
     visitor.thread.start()
     try:
         visitor.say("w1", "公司报销要发票，怎么开？")
-        visitor.wait_for(lambda f: f["type"] == "message" and f["from"] == "bot")
+        visitor.wait_for(lambda f: f["type"] == "message" and f["from"] == "bot", seconds=20)
         pane = page.locator(".bot-pane").first  # a new conversation: its pane appears without a reload
         expect(pane.locator(".chat-line.from-visitor")).to_have_text("公司报销要发票，怎么开？")
         expect(pane.locator(".chat-line.from-bot").first).to_contain_text("纳税人识别号")
