@@ -90,9 +90,18 @@ async def test_warnings_reach_the_assignee_and_only_they_mark_them_read(
         "/api/v1/notifications/read", json={"ids": [mine[0]["id"]]}, headers=world.bob.auth
     )
     assert others.json() == {"marked": 0}
+    await sign_in(client, world.bob)
+    someone_elses = await client.get(f"/agent/notifications/{mine[0]['id']}/open")
+    assert someone_elses.status_code == 404
     await sign_in(client, world.alice)
     page = await client.get("/agent/notifications")
     assert "首次响应将于 2026-10-08 09:15 到期" in page.text
+    opened = await client.get(f"/agent/notifications/{mine[0]['id']}/open")  # the link on the page
+    assert f'href="/agent/notifications/{mine[0]["id"]}/open"' in page.text
+    assert opened.status_code == 303 and opened.headers["location"] == f"/agent/tickets/{ticket_id}"
+    assert (await client.get("/api/v1/notifications/unread", headers=world.alice.auth)).json() == {
+        "unread": 0
+    }  # following it read it
     read = await client.post("/agent/notifications/read", data={"csrf": csrf_of(page.text)})
     assert read.status_code == 303
     assert (await client.get("/api/v1/notifications/unread", headers=world.alice.auth)).json() == {

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from servicedesk.domain.errors import NotFound
 from servicedesk.domain.roles import Principal, Role
 from servicedesk.store.models import TeamMember, Ticket, User
 from servicedesk.store.sla import Notification
@@ -84,3 +85,14 @@ async def mark_read(uow: UnitOfWork, actor: Principal, ids: Iterable[int] | None
     result = await uow.session.execute(statement.values(read_at=uow.now()))
     await uow.commit()
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def open_notification(uow: UnitOfWork, actor: Principal, notification_id: int) -> Notification:
+    """`actor`'s own notification, marked read (committed); NotFound for anyone else's."""
+    found = await uow.session.get(Notification, notification_id)
+    if found is None or found.user_id != actor.user_id:
+        raise NotFound(f"notification {notification_id} not found")
+    if found.read_at is None:
+        found.read_at = uow.now()
+        await uow.commit()
+    return found

@@ -44,7 +44,7 @@ class _News:
     def frame(self, locale: str, zone: str | None, *, default_zone: str) -> dict[str, object]:
         n = self.newest
         text = notification_text(n, self.subject, locale, zone or default_zone)
-        return {"type": "notification", "unread": self.unread, "new": self.new, "kind": n.kind,
+        return {"type": "notification", "id": n.id, "unread": self.unread, "new": self.new, "kind": n.kind,
                 "ticket_id": n.ticket_id, "text": text}  # fmt: skip
 
 

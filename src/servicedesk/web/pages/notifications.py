@@ -54,6 +54,17 @@ async def notifications_page(request: Request, me: PagePrincipal, uow: UowFactor
     return render_page(request, "notifications.html", me, {"items": items})
 
 
+@router.get("/{notification_id}/open")
+async def open_notification(notification_id: int, me: PagePrincipal, uow: UowFactory) -> Response:
+    """Follow a notification to its case, marking it read on the way (as a mail client does);
+    someone else's notification does not exist."""
+    staff_only(me)
+    async with uow() as u:
+        found = await notifications.open_notification(u, me, notification_id)
+    target = f"/agent/tickets/{found.ticket_id}" if found.ticket_id else "/agent/notifications"
+    return RedirectResponse(target, status_code=303)
+
+
 @router.post("/read")
 async def mark_all_read(
     request: Request, me: PagePrincipal, uow: UowFactory, csrf: Annotated[str, Form()] = ""

@@ -23,7 +23,7 @@
   function toast(frame) {
     var note = document.createElement("a");
     note.className = "toast";
-    note.href = frame.ticket_id ? "/agent/tickets/" + encodeURIComponent(frame.ticket_id) : "/agent/notifications";
+    note.href = frame.ticket_id ? "/agent/notifications/" + encodeURIComponent(frame.id) + "/open" : "/agent/notifications";
     note.textContent = frame.text;
     shelf.appendChild(note);
     setTimeout(function () { note.remove(); }, 10000);
