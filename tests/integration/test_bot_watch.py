@@ -3,21 +3,26 @@ take-over opens, and that a conversation is taken once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from sqlalchemy import select
 
+from servicedesk.channels.message import InboundMessage
 from servicedesk.domain.assistant import BotState, HandoffReason
-from servicedesk.domain.catalog import MessageKind
+from servicedesk.domain.catalog import Channel, MessageKind
 from servicedesk.domain.errors import Conflict, NotFound
 from servicedesk.domain.roles import Principal
 from servicedesk.services.assistant import Assistant
 from servicedesk.services.auth import principal_by_user_id
 from servicedesk.services.bot_chats import active_bot_chats
+from servicedesk.services.intake import receive
 from servicedesk.store.assistant import BotSession
 from servicedesk.store.db import Database
 from servicedesk.store.models import Event, Message, Outbox, Ticket
 from servicedesk.store.uow import UnitOfWork
+from servicedesk.web.live import StaffHub, tell_staff
 from tests.conftest import Person, World
 from tests.integration.assistant_support import say, visitor_with_order
 from tests.integration.test_pages import csrf_of, sign_in
@@ -96,3 +101,31 @@ async def test_the_chats_page_offers_the_bots_conversations_to_watchers_only(
     assert taken.status_code == 303 and taken.headers["location"].startswith("/agent/tickets/")
     again = await client.post(action, data={"csrf": csrf_of(page.text)})
     assert again.status_code == 409 and "already" in again.text
+
+
+async def test_watchers_see_the_bot_answer_on_any_of_its_channels(
+    db: Database, shop: Assistant, world: World
+) -> None:
+    await visitor_with_order(db)
+    hub, heard = StaffHub(), []
+
+    def page(name: str) -> Any:
+        async def send(frame: dict[str, Any]) -> None:
+            heard.append((name, frame))
+
+        return send
+
+    hub.join(await _principal(db, world.sue), page("sue"))
+    hub.join(await _principal(db, world.alice), page("alice"))  # an agent: not a watcher of the bot
+    inbound = InboundMessage(channel=Channel.WECHAT, sender="oWeChatOpenId0001", body="发票怎么开",
+                             received_at=db.clock(), message_id="wx-1")  # fmt: skip
+    async with UnitOfWork(db) as uow:
+        result = await receive(uow, inbound, assistant=shop)
+    await tell_staff(hub, db, result, inbound.body, cases=False)
+    async with UnitOfWork(db) as uow:
+        again = await receive(uow, inbound, assistant=shop)  # WeChat retried the delivery
+    await tell_staff(hub, db, again, inbound.body, cases=False)
+    assert [name for name, _ in heard] == ["sue"]  # once, and only to the watcher
+    frame = heard[0][1]
+    assert frame["type"] == "bot_chat" and not frame["handed_off"]
+    assert [line["from"] for line in frame["lines"]] == ["visitor", "bot", "bot"]

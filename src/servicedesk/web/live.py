@@ -4,12 +4,18 @@ language its page is in, so a frame written for one person reads in their langua
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from servicedesk.domain.assistant import Action
 from servicedesk.domain.roles import Principal
+from servicedesk.services.intake import Intake
+from servicedesk.store.db import Database
+from servicedesk.store.models import Customer, Ticket
+from servicedesk.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -25,9 +31,11 @@ class _Member:
 class StaffHub:
     def __init__(self) -> None:
         self._members: dict[int, _Member] = {}
+        self._keys = itertools.count()
 
     def join(self, principal: Principal, send: Send, *, locale: str = "zh") -> int:
-        key = id(send)
+        """A page joins; the key it leaves with (one per join, even for the same callable)."""
+        key = next(self._keys)
         self._members[key] = _Member(principal, send, locale)
         return key
 
@@ -64,3 +72,32 @@ class StaffHub:
             except Exception:  # a socket closing under us; its page reloads what it shows when it returns
                 log.info("a staff socket went away during a send")
         return told
+
+
+async def tell_staff(hub: StaffHub, db: Database, result: Intake, body: str, *, cases: bool) -> None:
+    """Staff watching see a customer's words as soon as they are stored: while the bot has the
+    conversation, with the bot's answer on its pane for those who watch the bot
+    (`services.bot_chats`, every bot channel); on the live-chats page, with `cases`, on their
+    case's pane (web chat, the page's channel)."""
+    if result.duplicate:
+        return
+    try:
+        await _tell(hub, db, result, body, cases=cases)
+    except Exception:  # the message is stored and answered; a watcher's page catches up on reload
+        log.exception("could not tell the staff about a customer's message")
+
+
+async def _tell(hub: StaffHub, db: Database, result: Intake, body: str, *, cases: bool) -> None:
+    async with UnitOfWork(db, write=False) as uow:
+        ticket = await uow.session.get(Ticket, result.ticket_id) if cases and result.ticket_id else None
+        customer = await uow.session.get(Customer, result.customer_id) if result.bot else None
+    if result.bot is not None and customer is not None:
+        lines = [{"from": "visitor", "body": body}, *({"from": "bot", "body": r} for r in result.bot.replies)]
+        frame = {"type": "bot_chat", "conversation_id": result.conversation_id, "customer": customer.name,
+                 "lines": lines, "handed_off": result.bot.action is Action.HANDOFF}  # fmt: skip
+        await hub.publish(frame, customer_id=customer.id, team_id=None, assignee_id=None)
+    if ticket is not None:
+        frame = {"type": "chat", "ticket_id": ticket.id, "subject": ticket.subject, "body": body}
+        await hub.publish(
+            frame, customer_id=ticket.customer_id, team_id=ticket.team_id, assignee_id=ticket.assignee_id
+        )

@@ -26,6 +26,7 @@ from servicedesk.settings import Settings
 from servicedesk.store.db import Database
 from servicedesk.web.channels.signed import signed_json
 from servicedesk.web.deps import UowFactory, get_db, get_settings
+from servicedesk.web.live import tell_staff
 
 router = APIRouter(prefix="/social")
 
@@ -66,4 +67,5 @@ async def deliver(
         raise ValidationFailed(error.reason, fields=error.fields) from error
     async with uow() as u:
         result = await receive(u, inbound, assistant=request.app.state.assistant)
+    await tell_staff(request.app.state.staff_hub, request.app.state.db, result, inbound.body, cases=False)
     return {"ok": True, "duplicate": result.duplicate}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 import re
 import secrets
 from datetime import datetime
@@ -25,7 +24,6 @@ from sqlalchemy import select
 
 from servicedesk.channels.message import InboundMessage
 from servicedesk.channels.webchat.hub import ChatHub
-from servicedesk.domain.assistant import Action
 from servicedesk.domain.catalog import Channel, MessageKind
 from servicedesk.domain.errors import DomainError
 from servicedesk.domain.service_hours import ServiceHours
@@ -33,11 +31,10 @@ from servicedesk.services.assistant import Assistant
 from servicedesk.services.intake import Intake, receive
 from servicedesk.settings import Settings
 from servicedesk.store.db import Database
-from servicedesk.store.models import Conversation, Customer, CustomerIdentity, Message, Ticket
+from servicedesk.store.models import Conversation, CustomerIdentity, Message
 from servicedesk.store.uow import UnitOfWork
-from servicedesk.web.live import StaffHub
+from servicedesk.web.live import StaffHub, tell_staff
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/webchat")
 VISITOR = re.compile(r"[A-Za-z0-9_-]{16,64}")
 CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -146,26 +143,6 @@ async def demo(request: Request) -> str:
     return DEMO_PAGE.replace("{origin}", html.escape(str(request.base_url).rstrip("/")))
 
 
-async def _tell_staff(hub: StaffHub, db: Database, result: Intake, body: str) -> None:
-    """Staff watching live chats see the visitor's words as soon as they are stored: on their
-    case's pane, or — while the bot has the conversation — with the bot's answer on its pane,
-    for those who watch the bot (`services.bot_chats`)."""
-    async with UnitOfWork(db, write=False) as uow:
-        ticket = await uow.session.get(Ticket, result.ticket_id) if result.ticket_id else None
-        customer = await uow.session.get(Customer, result.customer_id) if result.bot else None
-    if result.bot is not None and customer is not None:
-        handed_off = result.bot.action is Action.HANDOFF
-        lines = [{"from": "visitor", "body": body}, *({"from": "bot", "body": r} for r in result.bot.replies)]
-        frame = {"type": "bot_chat", "conversation_id": result.conversation_id, "customer": customer.name,
-                 "lines": lines, "handed_off": handed_off}  # fmt: skip
-        await hub.publish(frame, customer_id=customer.id, team_id=None, assignee_id=None)
-    if ticket is not None:
-        frame = {"type": "chat", "ticket_id": ticket.id, "subject": ticket.subject, "body": body}
-        await hub.publish(
-            frame, customer_id=ticket.customer_id, team_id=ticket.team_id, assignee_id=ticket.assignee_id
-        )
-
-
 async def _welcome(websocket: WebSocket, db: Database, settings: Settings) -> str:
     """The web chat's welcome script (R-IN-4) in the visitor's language, else the setting."""
     assistant: Assistant = websocket.app.state.assistant
@@ -198,11 +175,8 @@ async def chat(websocket: WebSocket, visitor: str | None = None) -> None:
             )  # fmt: skip
             for answer in answers:
                 await send(answer)
-            if stored is not None and not stored.duplicate:
-                try:
-                    await _tell_staff(staff, db, stored, json.loads(raw)["body"])
-                except Exception:  # the message is stored and acknowledged; the staff page catches up
-                    log.exception("could not tell the staff about a chat message")
+            if stored is not None:  # after the ack: the visitor never waits on the staff's pages
+                await tell_staff(staff, db, stored, json.loads(raw)["body"], cases=True)
     except WebSocketDisconnect:
         pass
     finally:

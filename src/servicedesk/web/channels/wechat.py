@@ -27,6 +27,7 @@ from servicedesk.settings import Settings
 from servicedesk.store.db import Database
 from servicedesk.web.channels.signed import capped_body
 from servicedesk.web.deps import UowFactory, get_db, get_settings
+from servicedesk.web.live import tell_staff
 
 router = APIRouter(prefix="/wechat")
 Param = Annotated[str, Query(max_length=200)]
@@ -94,5 +95,6 @@ async def deliver(
     except WeChatError as error:
         raise HTTPException(400, f"malformed message: {error}") from error
     async with uow() as u:
-        await receive(u, inbound, assistant=request.app.state.assistant)
+        result = await receive(u, inbound, assistant=request.app.state.assistant)
+    await tell_staff(request.app.state.staff_hub, request.app.state.db, result, inbound.body, cases=False)
     return "success"
