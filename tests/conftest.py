@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,8 @@ def _pg_ctl() -> str:
 
 
 use_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
+# files that come with messages go to a throwaway directory, never into the checkout
+os.environ.setdefault("SERVICEDESK_ATTACHMENTS_DIR", tempfile.mkdtemp(prefix="sd-test-attachments-"))
 
 postgresql_proc = factories.postgresql_proc(executable=_pg_ctl(), port=None)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import time, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -107,6 +108,13 @@ class Settings(BaseSettings):
         "(L3) is for major failures, which people declare; past this the supervisors are told",
     )  # fmt: skip
     sla_worker_interval_s: float = Field(default=10.0, gt=0, description="how often the SLA worker looks")
+    attachments_dir: Path = Field(
+        default=Path("attachments"), description="where the files that come with messages are kept"
+    )
+    max_attachment_bytes: int = Field(
+        default=10 * 2**20, gt=0,
+        description="a larger file is not kept; the message names it so the sender can send a smaller copy",
+    )  # fmt: skip
     notification_push_interval_s: float = Field(
         default=2.0, gt=0, description="how often new notifications are pushed to open staff pages"
     )

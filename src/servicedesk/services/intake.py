@@ -25,7 +25,7 @@ from servicedesk.domain.catalog import Channel, MessageKind
 from servicedesk.domain.errors import Conflict
 from servicedesk.domain.lifecycle import TicketStatus, confirms_resolution
 from servicedesk.domain.pii import mask_text, normalize_mobile
-from servicedesk.services import sla
+from servicedesk.services import attachments, sla
 from servicedesk.services.customers import create_customer
 from servicedesk.services.outbound import latest_conversation_id
 from servicedesk.services.tickets import apply_status, open_case
@@ -220,6 +220,8 @@ async def _receive_once(
         )  # fmt: skip
     else:
         message = await _append(uow, ticket, customer, inbound)
+    if inbound.attachments:  # an email's photos and documents stay with its message
+        await attachments.keep(uow, message, inbound.attachments)
     await uow.commit()
     return Intake(customer.id, ticket.id, message.id, new_ticket=new_ticket)
 

@@ -35,7 +35,9 @@ class InboundMailHandler:
         if not isinstance(raw, bytes):
             return "554 5.6.0 message content missing"
         try:
-            inbound = parse_email(raw, received_at=self.db.clock())
+            inbound = parse_email(
+                raw, received_at=self.db.clock(), max_attachment_bytes=self.settings.max_attachment_bytes
+            )
         except EmailParseError as error:
             return f"550 5.6.0 cannot read this message: {error}"
         hint = ticket_id_from_refs(inbound.thread_refs, secret=self.settings.secret_key)

@@ -6,6 +6,7 @@ from servicedesk.web.api import (
     admin,
     approvals,
     assistant,
+    attachments,
     auth,
     collaboration,
     customers,
@@ -27,3 +28,4 @@ router.include_router(incidents.router)
 router.include_router(collaboration.router)
 router.include_router(approvals.router)
 router.include_router(routing.router)
+router.include_router(attachments.router)
