@@ -50,8 +50,11 @@ def test_it_carries_an_agents_reply_to_the_customer(live_server: LiveServer, chr
         page.wait_for_url(f"{base}/agent/tickets/{seeded.ticket_id}")
         expect(page.locator(".msg-inbound").first).to_contain_text("订单号 20240611-8831")
         page.locator('textarea[name="body"]').fill(reply)
+        exchange = {"name": "换货单.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 exchange"}
+        page.locator('input[name="files"]').set_input_files(files=[exchange])
         page.get_by_role("button", name="发送").click()
         expect(page.locator(".msg-reply").last).to_contain_text(reply)
+        expect(page.locator(".msg-reply").last.locator(".attachments")).to_contain_text("换货单.pdf")
         expect(page.locator(".ticket-head")).to_contain_text("处理中")  # a first reply opens the case
 
         page.get_by_label("内部备注").check()
@@ -71,6 +74,10 @@ def test_it_carries_an_agents_reply_to_the_customer(live_server: LiveServer, chr
         page.get_by_role("link", name=seeded.subject).click()
         page.wait_for_url(f"{base}/help/tickets/{seeded.ticket_id}")
         expect(page.locator(".timeline")).to_contain_text(reply)
+        sheet = page.locator(".timeline .attachments a", has_text="换货单.pdf")
+        assert (
+            page.request.get(f"{base}{sheet.get_attribute('href')}").body() == b"%PDF-1.4 exchange"
+        )  # hers to fetch
         expect(page.locator(".timeline")).not_to_contain_text(note)
         expect(page.locator(".timeline")).not_to_contain_text("同批次已有两起类似反馈")
     finally:

@@ -5,6 +5,7 @@ safely; a file over the limit is named on the page instead of vanishing."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import hashlib
 import smtplib
@@ -17,10 +18,10 @@ from servicedesk.channels.email.parse import parse_email
 from servicedesk.channels.email.server import start_mail_listener
 from servicedesk.services.intake import receive
 from servicedesk.store.db import Database
-from servicedesk.store.models import Attachment, Message, Ticket
+from servicedesk.store.models import Attachment, Message, Outbox, Ticket
 from servicedesk.store.uow import UnitOfWork
 from tests.conftest import World
-from tests.integration.test_pages import sign_in
+from tests.integration.test_pages import csrf_of, sign_in
 
 MAIL = (Path(__file__).parents[1] / "data" / "email" / "rfc2231_attachment.eml").read_bytes()
 NAMES = ["发票.pdf", "二〇二四年三月对账单.xlsx", "截图1.png"]
@@ -106,3 +107,83 @@ async def test_a_file_over_the_limit_is_named_on_the_page_instead_of_lost(
     await sign_in(client, world.sue)
     page = (await client.get(f"/agent/tickets/{ticket_id}")).text
     assert "超过大小上限" in page and "发票.pdf, 截图1.png" in page
+
+
+async def _attachment_of_latest(db: Database, ticket_id: int) -> list[Attachment]:
+    async with UnitOfWork(db, write=False) as uow:
+        latest = await uow.session.scalar(
+            select(Message).where(Message.ticket_id == ticket_id).order_by(Message.id.desc()).limit(1)
+        )
+    assert latest is not None
+    return list(latest.attachments)
+
+
+async def test_an_agent_replies_with_a_file_and_it_goes_out_with_the_email(
+    client: httpx.AsyncClient, db: Database, world: World
+) -> None:
+    ticket_id = await _from_carol(db, world, "mail-4@example.cn")
+    await sign_in(client, world.sue)
+    page = await client.get(f"/agent/tickets/{ticket_id}")
+    assert 'enctype="multipart/form-data"' in page.text and 'name="files"' in page.text
+    sent = await client.post(
+        f"/agent/tickets/{ticket_id}/messages",
+        data={"csrf": csrf_of(page.text), "kind": "reply", "body": "维修单见附件。"},
+        files=[("files", ("维修单.pdf", b"%PDF-1.4 repair order", "application/pdf"))],
+    )
+    assert sent.status_code == 303
+    [kept] = await _attachment_of_latest(db, ticket_id)
+    assert (kept.filename, kept.size) == ("维修单.pdf", 21)
+    async with UnitOfWork(db, write=False) as uow:
+        payload = await uow.session.scalar(select(Outbox.payload).order_by(Outbox.id.desc()).limit(1))
+    assert payload is not None and [a["filename"] for a in payload["attachments"]] == ["维修单.pdf"]
+
+    noted = await client.post(
+        f"/agent/tickets/{ticket_id}/messages",
+        data={"csrf": csrf_of(page.text), "kind": "note", "body": "内部：供应商报价"},
+        files=[("files", ("报价.txt", "内部报价 899 元".encode(), "text/plain"))],
+    )
+    assert noted.status_code == 303
+    [internal] = await _attachment_of_latest(db, ticket_id)
+    assert (
+        await client.get(f"/api/v1/attachments/{internal.id}", headers=world.carol.auth)
+    ).status_code == 404
+    assert (await client.get(f"/api/v1/attachments/{kept.id}", headers=world.carol.auth)).status_code == 200
+
+
+async def test_too_large_or_too_many_files_are_refused_and_the_words_kept(
+    client: httpx.AsyncClient, db: Database, world: World
+) -> None:
+    ticket_id = await _from_carol(db, world, "mail-5@example.cn")
+    db.settings.max_attachment_bytes = 64
+    await sign_in(client, world.carol)
+    page = await client.get(f"/help/tickets/{ticket_id}")
+    refused = await client.post(
+        f"/help/tickets/{ticket_id}/messages",
+        data={"csrf": csrf_of(page.text), "body": "补充一张照片"},
+        files=[("files", ("破损.jpg", b"\xff\xd8" + b"x" * 100, "image/jpeg"))],
+    )
+    assert refused.status_code == 422
+    assert "破损.jpg is larger than 64 bytes" in refused.text and "补充一张照片" in refused.text
+    answered = await client.post(
+        f"/help/tickets/{ticket_id}/messages",
+        data={"csrf": csrf_of(page.text), "body": "补充一张照片"},
+        files=[
+            ("files", ("破损.jpg", b"\xff\xd8small", "image/jpeg")),
+            ("files", ("", b"", "application/octet-stream")),
+        ],
+    )  # the second part is an empty file input, as browsers send it
+    assert answered.status_code == 303
+    assert [a.filename for a in await _attachment_of_latest(db, ticket_id)] == ["破损.jpg"]
+
+    many = [{"filename": f"{n}.txt", "data": base64.b64encode(b"x").decode()} for n in range(11)]
+    api = f"/api/v1/tickets/{ticket_id}/messages"
+    too_many = await client.post(api, json={"body": "多个文件", "attachments": many}, headers=world.sue.auth)
+    assert too_many.status_code == 422 and "at most 10" in too_many.text
+    garbled = await client.post(
+        api,
+        json={"body": "坏的", "attachments": [{"filename": "a.txt", "data": "%%%"}]},
+        headers=world.sue.auth,
+    )
+    assert garbled.status_code == 422
+    ok = await client.post(api, json={"body": "附上清单", "attachments": many[:2]}, headers=world.sue.auth)
+    assert ok.status_code == 201 and [a["filename"] for a in ok.json()["attachments"]] == ["0.txt", "1.txt"]

@@ -22,13 +22,14 @@ from pathlib import Path
 
 from servicedesk.channels.message import Attachment as File
 from servicedesk.domain.catalog import MessageKind
-from servicedesk.domain.errors import NotFound
+from servicedesk.domain.errors import NotFound, ValidationFailed
 from servicedesk.domain.roles import Principal, Visibility
 from servicedesk.services.access import access_ticket_by_id
 from servicedesk.store.models import Attachment, Message
 from servicedesk.store.uow import UnitOfWork
 
 KEY = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}")
+MAX_FILES = 10  # on one message
 # shown in the browser; anything else (HTML, SVG, scripts) is only ever downloaded
 INLINE_TYPES = frozenset(
     {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
@@ -69,6 +70,24 @@ def clean_filename(name: str) -> str:
     base = re.split(r"[\\/]", name)[-1]
     base = "".join(ch for ch in base if ch.isprintable()).strip().strip(".")
     return base[:255] or "attachment"
+
+
+def check_files(files: Sequence[File], max_bytes: int) -> None:
+    """Refuse, before anything is stored, what a person tries to attach beyond the limits."""
+    if len(files) > MAX_FILES:
+        raise ValidationFailed(
+            "too many files", fields={"files": f"at most {MAX_FILES} files on one message"}
+        )
+    for file in files:
+        if len(file.data) > max_bytes:
+            limit = f"{max_bytes / 2**20:.0f} MB" if max_bytes >= 2**20 else f"{max_bytes} bytes"
+            raise ValidationFailed(
+                "file too large", fields={"files": f"{clean_filename(file.filename)} is larger than {limit}"}
+            )
+        if not file.data:
+            raise ValidationFailed(
+                "empty file", fields={"files": f"{clean_filename(file.filename)} is empty"}
+            )
 
 
 async def keep(uow: UnitOfWork, message: Message, files: Sequence[File]) -> list[Attachment]:

@@ -8,8 +8,11 @@ a signed Message-ID made from ticket and message ids, stable across retries).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 
+from servicedesk.channels.message import Attachment as File
 from servicedesk.channels.message import OutboundMessage
 from servicedesk.domain.catalog import Channel, MessageKind
 from servicedesk.services.outbox import enqueue
@@ -39,9 +42,10 @@ async def _their_message_ids(uow: UnitOfWork, ticket: Ticket) -> tuple[str, ...]
     return tuple(i for i in ids if i)
 
 
-async def queue_reply(uow: UnitOfWork, ticket: Ticket, reply: Message) -> bool:
+async def queue_reply(uow: UnitOfWork, ticket: Ticket, reply: Message, *, files: Sequence[File] = ()) -> bool:
     """Queue `reply` for the customer on the case's channel; False when the case's channel is
-    read in place or the customer has no identity on it (the agent sees the reply either way)."""
+    read in place or the customer has no identity on it (the agent sees the reply either way).
+    `files` travel with an email; chat channels carry text, and the files stay on the case."""
     if ticket.channel not in ANSWERED_ON_CHANNEL:
         return False
     recipient = await _recipient(uow, ticket.customer_id, ticket.channel)
@@ -51,6 +55,7 @@ async def queue_reply(uow: UnitOfWork, ticket: Ticket, reply: Message) -> bool:
         channel=ticket.channel, recipient=recipient, body=reply.body, subject=ticket.subject,
         thread_refs=await _their_message_ids(uow, ticket),
         metadata={"ticket_id": str(ticket.id), "message_id": str(reply.id)},
+        attachments=tuple(files) if ticket.channel is Channel.EMAIL else (),
     )  # fmt: skip
     await enqueue(uow, message, ticket_id=ticket.id, dedupe_key=f"reply:{reply.id}")
     return True

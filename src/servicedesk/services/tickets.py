@@ -6,17 +6,18 @@ transaction and commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import update
 
+from servicedesk.channels.message import Attachment as File
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
 from servicedesk.domain.classification import IntentHint
 from servicedesk.domain.errors import Conflict, Forbidden, ValidationFailed
 from servicedesk.domain.lifecycle import Lifecycle, TicketStatus
 from servicedesk.domain.roles import Permission, Principal, Role
-from servicedesk.services import classification, progress, routing, sla
+from servicedesk.services import attachments, classification, progress, routing, sla
 from servicedesk.services.access import access_ticket_by_id, require
 from servicedesk.services.outbound import latest_conversation_id, queue_reply
 from servicedesk.store.models import (
@@ -363,9 +364,11 @@ async def transition_ticket(
 
 
 async def add_message(
-    uow: UnitOfWork, actor: Principal, ticket_id: int, *, kind: MessageKind, body: str
-) -> Message:
-    """A public reply or internal note from staff, or a customer's answer on their case.
+    uow: UnitOfWork, actor: Principal, ticket_id: int, *, kind: MessageKind, body: str,
+    files: Sequence[File] = (),
+) -> Message:  # fmt: skip
+    """A public reply or internal note from staff, or a customer's answer on their case, with
+    any files attached (a reply's files go out with it by email).
 
     Side effects follow the usual helpdesk rules: the first staff reply stamps the first
     response; a staff reply opens a new ticket; a customer answer reopens a pending or
@@ -383,6 +386,7 @@ async def add_message(
         if kind is MessageKind.INBOUND:
             raise ValidationFailed("staff write replies or notes", fields={"kind": "reply|note"})
     check_body(body)
+    attachments.check_files(files, uow.settings.max_attachment_bytes)
     now = uow.now()
     message = Message(
         conversation_id=await latest_conversation_id(uow, ticket.id),
@@ -408,8 +412,10 @@ async def add_message(
         await sla.on_customer_message(uow, ticket)
     ticket.updated_at = now
     await uow.session.flush()
+    if files:
+        await attachments.keep(uow, message, files)
     if kind is MessageKind.REPLY:
-        await queue_reply(uow, ticket, message)
+        await queue_reply(uow, ticket, message, files=files)
     uow.record(
         actor, f"message.{kind.value}", subject_type="message", subject_id=message.id,
         ticket_id=ticket.id, after={"kind": kind.value, "length": len(body)},

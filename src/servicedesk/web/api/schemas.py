@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Base64Bytes, BaseModel, ConfigDict, Field, StringConstraints
 from starlette.responses import Response
 
 from servicedesk.domain.catalog import Channel, CustomerTier, MessageKind, Priority, TicketType
@@ -68,9 +68,21 @@ class TicketTransition(Input):
     )
 
 
+class FileIn(Input):
+    """A file sent with a message, its bytes base64-encoded."""
+
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    content_type: Annotated[str, Field(max_length=127)] = "application/octet-stream"
+    data: Base64Bytes
+
+
 class MessageCreate(Input):
     kind: Literal["reply", "note"] = "reply"
     body: Body
+    attachments: list[FileIn] = Field(
+        default_factory=list, description="files to attach (a reply's go out with it by email); fetch them "
+        "back at /api/v1/attachments/{id}",
+    )  # fmt: skip
 
 
 class Ref(BaseModel):

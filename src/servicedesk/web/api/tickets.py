@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from servicedesk.channels.message import Attachment as File
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.services import ticket_queries as q
@@ -136,5 +137,8 @@ async def add_message(
     ticket_id: int, body: MessageCreate, principal: CurrentPrincipal, uow: UowFactory
 ) -> MessageOut:
     async with uow() as u:
-        message = await svc.add_message(u, principal, ticket_id, kind=MessageKind(body.kind), body=body.body)
+        files = [File(f.filename, f.content_type, f.data) for f in body.attachments]
+        message = await svc.add_message(
+            u, principal, ticket_id, kind=MessageKind(body.kind), body=body.body, files=files
+        )
         return MessageOut.of(message)

@@ -33,6 +33,7 @@ from servicedesk.web.pages.forms import (
     required_choice,
     text_error,
     ticket_update_form,
+    uploaded,
 )
 from servicedesk.web.pages.knowledge import kb_sidebar
 from servicedesk.web.pages.present import author_name, event_rows, problem_text, render_page, tr
@@ -165,9 +166,16 @@ async def add_message(
         raise ValidationFailed("staff write replies or notes", fields={"kind": "reply|note"})
     problem = text_error(body, max_len=BODY_MAX)
     if problem:
-        return await _reshow(request, uow, me, ticket_id, tr(request, problem), 422, draft_kind=kind)
-    async with uow() as u:
-        await svc.add_message(u, me, ticket_id, kind=MessageKind(kind), body=body.strip())
+        return await _reshow(
+            request, uow, me, ticket_id, tr(request, problem), 422, draft=body, draft_kind=kind
+        )
+    try:
+        attached = await uploaded(request, request.app.state.settings.max_attachment_bytes)
+        async with uow() as u:
+            await svc.add_message(u, me, ticket_id, kind=MessageKind(kind), body=body.strip(), files=attached)
+    except ValidationFailed as refused:  # the draft stays; the person chooses smaller or fewer files
+        notice = problem_text(refused)
+        return await _reshow(request, uow, me, ticket_id, notice, 422, draft=body, draft_kind=kind)
     return RedirectResponse(f"/agent/tickets/{ticket_id}#latest", status_code=303)
 
 

@@ -12,11 +12,14 @@ from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import Form, Query
+from fastapi import Form, Query, Request
+from starlette.datastructures import UploadFile  # what a parsed form holds (FastAPI's is a subclass)
 
+from servicedesk.channels.message import Attachment as File
 from servicedesk.domain.catalog import Channel, Priority, TicketType
 from servicedesk.domain.errors import ValidationFailed
 from servicedesk.domain.lifecycle import TicketStatus
+from servicedesk.services.attachments import check_files
 from servicedesk.services.ticket_queries import TicketFilter, View
 
 E = TypeVar("E", bound=StrEnum)
@@ -181,3 +184,20 @@ def ticket_update_form(
     reason: Annotated[str, Form(max_length=REASON_MAX)] = "",
 ) -> TicketUpdateForm:
     return TicketUpdateForm(version, subject, type, priority, team_id, assignee_id, tags, reason)
+
+
+async def uploaded(request: Request, max_bytes: int, field: str = "files") -> list[File]:
+    """The files a form sent in `field`, read no further than the limit. Read from the form
+    itself: a file input left empty arrives as a part with no file name, which browsers send and
+    a typed parameter would refuse. A file over the limit is refused here, before it is read
+    whole (the service checks the rest)."""
+    found = []
+    for part in (await request.form()).getlist(field):
+        if not isinstance(part, UploadFile):
+            continue
+        data = await part.read(max_bytes + 1)
+        if not part.filename and not data:
+            continue
+        found.append(File(part.filename or "attachment", part.content_type or "", data))
+    check_files(found, max_bytes)
+    return found

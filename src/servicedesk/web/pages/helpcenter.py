@@ -19,8 +19,8 @@ from servicedesk.services import ticket_queries as q
 from servicedesk.services import tickets as svc
 from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.deps import UowFactory
-from servicedesk.web.pages.forms import BODY_MAX, SUBJECT_MAX, choice, text_error
-from servicedesk.web.pages.present import author_name, render_page, tr
+from servicedesk.web.pages.forms import BODY_MAX, SUBJECT_MAX, choice, text_error, uploaded
+from servicedesk.web.pages.present import author_name, problem_text, render_page, tr
 from servicedesk.web.pages.session import PagePrincipal, check_csrf
 
 router = APIRouter(prefix="/help")
@@ -153,10 +153,15 @@ async def answer(
     notice = tr(request, problem) if problem else None
     if notice is None:
         try:
+            attached = await uploaded(request, request.app.state.settings.max_attachment_bytes)
             async with uow() as u:
-                await svc.add_message(u, me, ticket_id, kind=MessageKind.INBOUND, body=body.strip())
+                await svc.add_message(
+                    u, me, ticket_id, kind=MessageKind.INBOUND, body=body.strip(), files=attached
+                )
         except Forbidden:  # closed meanwhile
             notice = tr(request, "case_closed")
+        except ValidationFailed as refused:  # too large, too many: the words stay in the box
+            notice = problem_text(refused)
     if notice is not None:
         async with uow(write=False) as u:
             return await _case_page(request, u, me, ticket_id, notice=notice, draft=body, status_code=422)
