@@ -35,23 +35,31 @@
     });
   }
 
-  function paneFor(frame) {
-    var pane = panes.querySelector('[data-ticket="' + frame.ticket_id + '"]');
-    if (pane) return pane;
-    pane = document.createElement("section");
-    pane.className = "card chat-pane";
-    pane.dataset.ticket = frame.ticket_id;
+  // an empty pane: a card with a heading and a log for its lines
+  function newPane(className, heading) {
+    var pane = document.createElement("section");
+    pane.className = className;
     var head = document.createElement("header");
     head.className = "chat-pane-head";
-    var link = document.createElement("a");
-    link.href = "/agent/tickets/" + frame.ticket_id;
-    link.textContent = "#" + frame.ticket_id;
-    head.appendChild(link);
-    head.appendChild(document.createTextNode(" " + frame.subject));
+    heading(head);
     var log = document.createElement("div");
     log.className = "chat-log";
     log.setAttribute("role", "log");
     pane.appendChild(head); pane.appendChild(log);
+    return pane;
+  }
+
+  function paneFor(frame) {
+    var pane = panes.querySelector('[data-ticket="' + frame.ticket_id + '"]');
+    if (pane) return pane;
+    pane = newPane("card chat-pane", function (head) {
+      var link = document.createElement("a");
+      link.href = "/agent/tickets/" + frame.ticket_id;
+      link.textContent = "#" + frame.ticket_id;
+      head.appendChild(link);
+      head.appendChild(document.createTextNode(" " + frame.subject));
+    });
+    pane.dataset.ticket = frame.ticket_id;
     if (canReply) {
       var form = document.createElement("form");
       form.className = "chat-reply";
@@ -78,16 +86,8 @@
   function botPaneFor(frame) {
     var pane = botPanes.querySelector('[data-conversation="' + frame.conversation_id + '"]');
     if (pane) return pane;
-    pane = document.createElement("section");
-    pane.className = "card chat-pane bot-pane";
+    pane = newPane("card chat-pane bot-pane", function (head) { head.textContent = frame.customer; });
     pane.dataset.conversation = frame.conversation_id;
-    var head = document.createElement("header");
-    head.className = "chat-pane-head";
-    head.textContent = frame.customer;
-    var log = document.createElement("div");
-    log.className = "chat-log";
-    log.setAttribute("role", "log");
-    pane.appendChild(head); pane.appendChild(log);
     if (botPanes.dataset.canTake === "yes") {
       var form = document.createElement("form");
       form.method = "post"; form.className = "chat-take";
