@@ -187,3 +187,43 @@ async def test_too_large_or_too_many_files_are_refused_and_the_words_kept(
     assert garbled.status_code == 422
     ok = await client.post(api, json={"body": "附上清单", "attachments": many[:2]}, headers=world.sue.auth)
     assert ok.status_code == 201 and [a["filename"] for a in ok.json()["attachments"]] == ["0.txt", "1.txt"]
+    photo = {
+        "filename": "外箱.png",
+        "content_type": "image/png",
+        "data": base64.b64encode(b"\x89PNG..").decode(),
+    }
+    made = await client.post(
+        "/api/v1/tickets",
+        json={"subject": "外箱破损", "body": "见照片", "attachments": [photo]},
+        headers=world.carol.auth,
+    )
+    assert made.status_code == 201
+    detail = (await client.get(made.headers["location"], headers=world.carol.auth)).json()
+    assert [a["filename"] for m in detail["messages"] for a in m["attachments"]] == ["外箱.png"]
+
+
+async def test_a_customer_opens_a_case_with_a_photo(
+    client: httpx.AsyncClient, db: Database, world: World
+) -> None:
+    await sign_in(client, world.carol)
+    form = await client.get("/help/new")
+    fields = {
+        "csrf": csrf_of(form.text),
+        "subject": "收到的箱子是破的",
+        "body": "外箱破损，耳机盒压扁了，见照片。",
+    }
+    db.settings.max_attachment_bytes = 64
+    refused = await client.post(
+        "/help/new", data=fields, files=[("files", ("箱子.jpg", b"\xff" * 65, "image/jpeg"))]
+    )
+    assert refused.status_code == 422 and "箱子.jpg is larger than 64 bytes" in refused.text
+    assert "外箱破损，耳机盒压扁了" in refused.text  # nothing she wrote is lost
+    async with UnitOfWork(db, write=False) as uow:
+        assert await uow.session.scalar(select(Ticket.id)) is None  # and nothing half-made
+    opened = await client.post(
+        "/help/new", data=fields, files=[("files", ("箱子.jpg", b"\xff\xd8ok", "image/jpeg"))]
+    )
+    assert opened.status_code == 303
+    ticket_id = int(opened.headers["location"].rsplit("/", 1)[1])
+    [photo] = await _attachment_of_latest(db, ticket_id)
+    assert (photo.filename, photo.content_type) == ("箱子.jpg", "image/jpeg")

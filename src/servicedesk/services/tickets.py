@@ -100,9 +100,12 @@ async def create_ticket(
     team_id: int | None = None,
     assignee_id: int | None = None,
     tags: Iterable[str] = (),
+    files: Sequence[File] = (),
 ) -> Ticket:
-    """A new case with its first message. Customers open cases only for themselves, and their
-    priority is judged by its content, never chosen. Type or priority left out is suggested."""
+    """A new case with its first message (and any files on it). Customers open cases only for
+    themselves, and their priority is judged by its content, never chosen. Type or priority
+    left out is suggested."""
+    attachments.check_files(files, uow.settings.max_attachment_bytes)
     if actor.role is Role.CUSTOMER:
         if team_id is not None or assignee_id is not None:
             raise Forbidden("customers cannot choose a team or an assignee")
@@ -113,10 +116,12 @@ async def create_ticket(
     if customer is None:
         raise ValidationFailed("unknown customer", fields={"customer_id": f"no customer {customer_id}"})
     team, assignee = await _check_refs(uow, team_id=team_id, assignee_id=assignee_id)
-    ticket, _first = await open_case(
+    ticket, first = await open_case(
         uow, actor, customer=customer, subject=subject, body=body, type=type, priority=priority,
         channel=channel or Channel.API, team=team, assignee=assignee, tags=tags,
     )  # fmt: skip
+    if files:
+        await attachments.keep(uow, first, files)
     await uow.commit()
     return ticket
 

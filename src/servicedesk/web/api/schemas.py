@@ -33,6 +33,14 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class FileIn(Input):
+    """A file sent with a message, its bytes base64-encoded."""
+
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    content_type: Annotated[str, Field(max_length=127)] = "application/octet-stream"
+    data: Base64Bytes
+
+
 class TicketCreate(Input):
     subject: Subject
     body: Body
@@ -45,6 +53,7 @@ class TicketCreate(Input):
     team_id: int | None = None
     assignee_id: int | None = None
     tags: Tags = []
+    attachments: list[FileIn] = Field(default_factory=list, description="files on the first message")
 
 
 class TicketUpdate(Input):
@@ -66,14 +75,6 @@ class TicketTransition(Input):
     summary: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
         None, description="on resolving: what was done, told to the customer (R-HD-7)"
     )
-
-
-class FileIn(Input):
-    """A file sent with a message, its bytes base64-encoded."""
-
-    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-    content_type: Annotated[str, Field(max_length=127)] = "application/octet-stream"
-    data: Base64Bytes
 
 
 class MessageCreate(Input):

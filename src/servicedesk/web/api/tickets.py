@@ -13,6 +13,7 @@ from servicedesk.services import ticket_queries as q
 from servicedesk.services import tickets as svc
 from servicedesk.web.api.schemas import (
     EventOut,
+    FileIn,
     InboxCounts,
     MessageCreate,
     MessageOut,
@@ -48,12 +49,17 @@ async def _detail(uow: UowFactory, principal: CurrentPrincipal, ticket_id: int) 
     return json_response(detail)
 
 
+def _files(sent: list[FileIn]) -> list[File]:
+    return [File(f.filename, f.content_type, f.data) for f in sent]
+
+
 @router.post("", response_model=TicketOut, status_code=201)
 async def create_ticket(body: TicketCreate, principal: CurrentPrincipal, uow: UowFactory) -> Response:
     """Answers with the ticket and its `Location`; the timeline is one GET away. (The creator
     may have opened it for a team whose queue they cannot read: they still see this answer.)"""
     async with uow() as u:
-        ticket = await svc.create_ticket(u, principal, **body.model_dump())
+        fields = body.model_dump(exclude={"attachments"})
+        ticket = await svc.create_ticket(u, principal, **fields, files=_files(body.attachments))
     answer = json_response(TicketOut.of(ticket), status_code=201)
     answer.headers["Location"] = f"/api/v1/tickets/{ticket.id}"
     return answer
@@ -137,8 +143,12 @@ async def add_message(
     ticket_id: int, body: MessageCreate, principal: CurrentPrincipal, uow: UowFactory
 ) -> MessageOut:
     async with uow() as u:
-        files = [File(f.filename, f.content_type, f.data) for f in body.attachments]
         message = await svc.add_message(
-            u, principal, ticket_id, kind=MessageKind(body.kind), body=body.body, files=files
+            u,
+            principal,
+            ticket_id,
+            kind=MessageKind(body.kind),
+            body=body.body,
+            files=_files(body.attachments),
         )
         return MessageOut.of(message)

@@ -95,11 +95,16 @@ async def open_case(
         ticket_type = TicketType.CONSULTATION
     if errors:
         return _new_form(request, me, values, errors, 422)
-    async with uow() as u:
-        ticket = await svc.create_ticket(
-            u, me, subject=subject.strip(), body=body.strip(), type=ticket_type, channel=Channel.WEB_FORM
-        )
-        ticket_id = ticket.id
+    try:
+        attached = await uploaded(request, request.app.state.settings.max_attachment_bytes)
+        async with uow() as u:
+            ticket = await svc.create_ticket(
+                u, me, subject=subject.strip(), body=body.strip(), type=ticket_type, channel=Channel.WEB_FORM,
+                files=attached,
+            )  # fmt: skip
+            ticket_id = ticket.id
+    except ValidationFailed as refused:  # a photo too large: the description stays in the form
+        return _new_form(request, me, values, {"files": problem_text(refused)}, 422)
     return RedirectResponse(f"/help/tickets/{ticket_id}", status_code=303)
 
 
