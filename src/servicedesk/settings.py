@@ -108,6 +108,17 @@ class Settings(BaseSettings):
         "(L3) is for major failures, which people declare; past this the supervisors are told",
     )  # fmt: skip
     sla_worker_interval_s: float = Field(default=10.0, gt=0, description="how often the SLA worker looks")
+    sign_in_max_failures: int = Field(
+        default=5, ge=1, description="failed sign-ins to one account within the window before it is locked"
+    )
+    sign_in_max_failures_per_address: int = Field(
+        default=50,
+        ge=1,
+        description="failed sign-ins from one address within the window before it is refused",
+    )
+    sign_in_lockout_minutes: int = Field(
+        default=15, ge=1, description="the window, and how long a lock lasts"
+    )
     attachments_dir: Path = Field(
         default=Path("attachments"), description="where the files that come with messages are kept"
     )

@@ -38,3 +38,13 @@ class Conflict(DomainError):
     """A concurrent edit or a duplicate: the caller should reload and try again."""
 
     code = "conflict"
+
+
+class TooManyAttempts(DomainError):
+    """Refused for a while after repeated failures (sign-in): try again in `retry_after` seconds."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from servicedesk.domain.errors import TooManyAttempts
 from servicedesk.domain.roles import Principal, Role
-from servicedesk.store.models import ApiToken, Customer, TeamMember, User
+from servicedesk.store.models import ApiToken, Customer, SignInFailure, TeamMember, User
 from servicedesk.store.uow import UnitOfWork
 
 _hasher = PasswordHasher()  # argon2-cffi's default profile (RFC 9106 low-memory)
@@ -68,18 +71,52 @@ async def principal_by_user_id(uow: UnitOfWork, user_id: int) -> Principal | Non
     return await principal_for_user(uow, user) if user else None
 
 
-async def authenticate(uow: UnitOfWork, *, email: str, password: str) -> Principal | None:
-    """The principal for valid credentials; None, after the same hashing work, otherwise."""
-    user = await uow.session.scalar(select(User).where(User.email == email.strip().lower()))
+async def authenticate(
+    uow: UnitOfWork, *, email: str, password: str, address: str | None = None
+) -> Principal | None:
+    """The principal for valid credentials; None, after the same hashing work, otherwise.
+
+    Guessing is bounded: after `sign_in_max_failures` failures for one account (or
+    `sign_in_max_failures_per_address` from one client `address`) within the window, every
+    attempt is refused with TooManyAttempts until the oldest of them leaves the window, before
+    the password is even looked at (so a lock says nothing about whether it was right). A
+    success clears the account's count. Failures are committed here; callers need a writing
+    unit of work."""
+    email = email.strip().lower()
+    keys = [f"email:{email}"[:320]] + ([f"ip:{address}"[:320]] if address else [])
+    await _refuse_while_locked(uow, keys)
+    user = await uow.session.scalar(select(User).where(User.email == email))
     if user is None:
         verify_password(_DUMMY_HASH, password)  # same cost whether or not the user exists
+    if user is None or not verify_password(user.password_hash, password):
+        uow.session.add_all(SignInFailure(key=k, failed_at=uow.now()) for k in keys)
+        await uow.commit()
         return None
-    if not verify_password(user.password_hash, password):
-        return None
+    await uow.session.execute(delete(SignInFailure).where(SignInFailure.key == keys[0]))
     if user.password_hash and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-        await uow.commit()
+    await uow.commit()
     return await principal_for_user(uow, user)
+
+
+async def _refuse_while_locked(uow: UnitOfWork, keys: list[str]) -> None:
+    settings, now = uow.settings, uow.now()
+    window = timedelta(minutes=settings.sign_in_lockout_minutes)
+    limits = [settings.sign_in_max_failures, settings.sign_in_max_failures_per_address]
+    for key, limit in zip(keys, limits, strict=False):
+        recent = list(await uow.session.scalars(
+            select(SignInFailure.failed_at)
+            .where(SignInFailure.key == key, SignInFailure.failed_at > now - window)
+            .order_by(SignInFailure.failed_at.desc())
+            .limit(limit)
+        ))  # fmt: skip
+        if len(recent) >= limit:  # locked until the limit-th latest failure leaves the window
+            wait = max(1, math.ceil((recent[-1] + window - now).total_seconds()))
+            minutes = -(-wait // 60)
+            raise TooManyAttempts(
+                f"too many failed sign-ins; try again in {minutes} minute{'s' if minutes > 1 else ''}",
+                retry_after=wait,
+            )
 
 
 async def issue_token(uow: UnitOfWork, *, user_id: int, name: str) -> str:

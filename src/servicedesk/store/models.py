@@ -144,6 +144,17 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class SignInFailure(Base):
+    """One failed sign-in, under the account's and the caller's address's key ("email:…",
+    "ip:…"): enough of them in a window locks that key for a while (`services.auth`)."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_key_at", "key", "failed_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(320))
+    failed_at: Mapped[datetime]
+
+
 class Customer(Base):
     """Relationships load only when asked for (`services.access.CUSTOMER_PROFILE`): a ticket
     list that shows the customer's name must not fetch their tags and identities."""

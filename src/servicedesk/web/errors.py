@@ -19,10 +19,12 @@ from servicedesk.domain.errors import (
     Forbidden,
     InvalidTransition,
     NotFound,
+    TooManyAttempts,
     ValidationFailed,
 )
 
 STATUS: dict[type[DomainError], int] = {
+    TooManyAttempts: 429,
     NotFound: 404,
     Forbidden: 403,
     Conflict: 409,
@@ -38,6 +40,7 @@ HTTP_CODES = {
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
+    429: "too_many_attempts",
 }
 
 PageRenderer = Callable[[Request, int, str, dict[str, str]], Awaitable[Response]]
@@ -75,7 +78,10 @@ def install_error_handlers(app: FastAPI, render_page: PageRenderer | None = None
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
-        return await respond(request, status, exc.code, exc.message, exc.fields)
+        response = await respond(request, status, exc.code, exc.message, exc.fields)
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -23,9 +23,12 @@ def me_of(p: Principal) -> MeOut:
 
 
 @router.post("/auth/token", response_model=TokenOut, status_code=201)
-async def create_token(body: TokenRequest, uow: UowFactory) -> TokenOut:
+async def create_token(body: TokenRequest, uow: UowFactory, request: Request) -> TokenOut:
+    """A bearer token for valid credentials; 429 with Retry-After once an account (or an address)
+    has failed too often."""
+    address = request.client.host if request.client else None
     async with uow() as u:
-        principal = await authenticate(u, email=body.email, password=body.password)
+        principal = await authenticate(u, email=body.email, password=body.password, address=address)
         if principal is None:
             raise HTTPException(401, "wrong email or password")
         token = await issue_token(u, user_id=principal.user_id, name=body.name)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from servicedesk.domain.errors import Forbidden, NotFound
+from servicedesk.domain.errors import Forbidden, NotFound, TooManyAttempts
 from servicedesk.domain.roles import Principal, Role
 from servicedesk.services.auth import authenticate, principal_by_user_id
 from servicedesk.store.uow import UnitOfWork
@@ -82,8 +82,15 @@ async def login(
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    async with uow(write=False) as u:
-        principal = await authenticate(u, email=email, password=password)
+    address = request.client.host if request.client else None
+    try:
+        async with uow() as u:
+            principal = await authenticate(u, email=email, password=password, address=address)
+    except TooManyAttempts as locked:
+        context = {"next": next, "failed": False, "locked": locked.retry_after, "email": email, "me": None}
+        response = render(request, "login.html", context, status_code=429)
+        response.headers["Retry-After"] = str(locked.retry_after)
+        return response
     if principal is None:
         context = {"next": next, "failed": True, "email": email, "me": None}
         return render(request, "login.html", context, status_code=401)
