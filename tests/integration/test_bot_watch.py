@@ -121,11 +121,33 @@ async def test_watchers_see_the_bot_answer_on_any_of_its_channels(
                              received_at=db.clock(), message_id="wx-1")  # fmt: skip
     async with UnitOfWork(db) as uow:
         result = await receive(uow, inbound, assistant=shop)
-    await tell_staff(hub, db, result, inbound.body, cases=False)
+    await tell_staff(hub, db, result, inbound.body)
     async with UnitOfWork(db) as uow:
         again = await receive(uow, inbound, assistant=shop)  # WeChat retried the delivery
-    await tell_staff(hub, db, again, inbound.body, cases=False)
+    await tell_staff(hub, db, again, inbound.body)
     assert [name for name, _ in heard] == ["sue"]  # once, and only to the watcher
     frame = heard[0][1]
     assert frame["type"] == "bot_chat" and not frame["handed_off"]
     assert [line["from"] for line in frame["lines"]] == ["visitor", "bot", "bot"]
+
+
+async def test_the_live_chats_page_carries_wechat_cases_beside_web_chats(
+    client: httpx.AsyncClient, db: Database, world: World
+) -> None:
+    hub, heard = StaffHub(), []
+
+    async def page(frame: dict[str, Any]) -> None:
+        heard.append(frame)
+
+    hub.join(await _principal(db, world.sue), page)
+    wechat = InboundMessage(channel=Channel.WECHAT, sender="oWeChatOpenId0002", body="快递三天没动了",
+                            received_at=db.clock(), message_id="wx-2")  # fmt: skip
+    async with UnitOfWork(db) as uow:
+        result = await receive(uow, wechat)  # no bot: straight to a case
+    await tell_staff(hub, db, result, wechat.body)
+    assert [(f["type"], f["ticket_id"], f["body"]) for f in heard] == [
+        ("chat", result.ticket_id, "快递三天没动了")
+    ]
+    await sign_in(client, world.sue)
+    panes = (await client.get("/agent/chats")).text
+    assert f'data-ticket="{result.ticket_id}"' in panes and "快递三天没动了" in panes

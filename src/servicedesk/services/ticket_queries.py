@@ -57,6 +57,7 @@ class TicketFilter:
     type: TicketType | None = None
     priority: Priority | None = None
     channel: Channel | None = None
+    channels: Sequence[Channel] = ()  # any of these (the live-chats page: every conversational channel)
     team_id: int | None = None
     assignee_id: int | None = None
     unassigned: bool = False
@@ -135,6 +136,8 @@ def _filter_clauses(principal: Principal, f: TicketFilter, dialect: str) -> list
     clauses += [column == value for column, value in simple if value is not None]
     if f.status:
         clauses.append(Ticket.status.in_(list(f.status)))
+    if f.channels:
+        clauses.append(Ticket.channel.in_(list(f.channels)))
     if f.unassigned:
         clauses.append(Ticket.assignee_id.is_(None))
     if f.tag:

@@ -74,22 +74,21 @@ class StaffHub:
         return told
 
 
-async def tell_staff(hub: StaffHub, db: Database, result: Intake, body: str, *, cases: bool) -> None:
+async def tell_staff(hub: StaffHub, db: Database, result: Intake, body: str) -> None:
     """Staff watching see a customer's words as soon as they are stored: while the bot has the
     conversation, with the bot's answer on its pane for those who watch the bot
-    (`services.bot_chats`, every bot channel); on the live-chats page, with `cases`, on their
-    case's pane (web chat, the page's channel)."""
+    (`services.bot_chats`); otherwise on their case's pane of the live-chats page."""
     if result.duplicate:
         return
     try:
-        await _tell(hub, db, result, body, cases=cases)
+        await _tell(hub, db, result, body)
     except Exception:  # the message is stored and answered; a watcher's page catches up on reload
         log.exception("could not tell the staff about a customer's message")
 
 
-async def _tell(hub: StaffHub, db: Database, result: Intake, body: str, *, cases: bool) -> None:
+async def _tell(hub: StaffHub, db: Database, result: Intake, body: str) -> None:
     async with UnitOfWork(db, write=False) as uow:
-        ticket = await uow.session.get(Ticket, result.ticket_id) if cases and result.ticket_id else None
+        ticket = await uow.session.get(Ticket, result.ticket_id) if result.ticket_id else None
         customer = await uow.session.get(Customer, result.customer_id) if result.bot else None
     if result.bot is not None and customer is not None:
         lines = [{"from": "visitor", "body": body}, *({"from": "bot", "body": r} for r in result.bot.replies)]

@@ -176,7 +176,7 @@ async def chat(websocket: WebSocket, visitor: str | None = None) -> None:
             for answer in answers:
                 await send(answer)
             if stored is not None:  # after the ack: the visitor never waits on the staff's pages
-                await tell_staff(staff, db, stored, json.loads(raw)["body"], cases=True)
+                await tell_staff(staff, db, stored, json.loads(raw)["body"])
     except WebSocketDisconnect:
         pass
     finally:

@@ -96,5 +96,5 @@ async def deliver(
         raise HTTPException(400, f"malformed message: {error}") from error
     async with uow() as u:
         result = await receive(u, inbound, assistant=request.app.state.assistant)
-    await tell_staff(request.app.state.staff_hub, request.app.state.db, result, inbound.body, cases=False)
+    await tell_staff(request.app.state.staff_hub, request.app.state.db, result, inbound.body)
     return "success"

@@ -1,4 +1,5 @@
-"""Live chats for agents: every active web-chat case the agent may see, side by side, updated
+"""Live chats for agents: every active case on a conversational channel (web chat, WeChat,
+Weibo and Douyin messages) the agent may see, side by side, updated
 as visitors write, each with its own reply box — several conversations at once; and, for those
 who watch the bot, the conversations it is handling, with a button to step in."""
 
@@ -10,12 +11,11 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Form, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import RedirectResponse, Response
 
-from servicedesk.domain.catalog import Channel
 from servicedesk.domain.errors import NotFound
 from servicedesk.domain.roles import Permission
 from servicedesk.services import bot_chats
 from servicedesk.services import ticket_queries as q
-from servicedesk.services.assistant import Assistant
+from servicedesk.services.assistant import BOT_CHANNELS, Assistant
 from servicedesk.services.auth import principal_by_user_id
 from servicedesk.store.db import Database
 from servicedesk.store.uow import UnitOfWork
@@ -33,7 +33,7 @@ MAX_PANES = 12
 async def live_chats(request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
     if not me.role.is_staff:
         raise NotFound("not found")
-    filters = q.TicketFilter(view=q.View.ALL, channel=Channel.WEB_CHAT)
+    filters = q.TicketFilter(view=q.View.ALL, channels=sorted(BOT_CHANNELS))  # the conversational ones
     async with uow(write=False) as u:
         page = await q.list_tickets(u, me, filters=filters, limit=MAX_PANES)
         panes = [await q.ticket_detail(u, me, t.id) for t in page.items]
