@@ -41,6 +41,18 @@ async def test_the_ticket_page_shows_each_clock_with_its_deadline(
     assert "屏幕&lt;b&gt;碎了&lt;/b&gt;" in page.text
 
 
+async def test_the_inbox_shows_which_case_falls_due_first(
+    client: httpx.AsyncClient, db: Database, world: World, clock: Frozen
+) -> None:
+    ticket_id = await _vip_case(db, world)  # a VIP's first response: 15 minutes from 09:00
+    await sign_in(client, world.alice)
+    inbox = (await client.get("/agent")).text
+    assert f"/agent/tickets/{ticket_id}" in inbox and "首次响应 剩 15分钟" in inbox
+    clock.at = local(2026, 10, 8, 9, 20)
+    late = (await client.get("/agent")).text
+    assert 'class="due overdue"' in late and "首次响应 超时 5分钟" in late
+
+
 async def test_an_agent_escalates_from_the_page_and_the_customer_is_told(
     client: httpx.AsyncClient, db: Database, world: World
 ) -> None:

@@ -258,6 +258,34 @@ class ClockView:
         return self.breached_at is not None or self.remaining < timedelta(0)
 
 
+@dataclass(frozen=True, slots=True)
+class NextDue:
+    """The case's own commitment that falls due first (a list shows it to work in order)."""
+
+    metric: SlaMetric
+    due_at: datetime
+
+
+async def next_due(uow: UnitOfWork, ticket_ids: Iterable[int]) -> dict[int, NextDue]:
+    """Per case, its running clock due soonest; one read for a page of cases. Department
+    requests' own clocks (`ref`) are theirs, not the case's, and paused clocks wait on the
+    customer, so neither counts."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return {}
+    rows = await uow.session.execute(
+        select(SlaClock.ticket_id, SlaClock.metric, SlaClock.due_at)
+        .where(SlaClock.ticket_id.in_(ids), SlaClock.state == ClockState.RUNNING)
+        .where(SlaClock.ref.is_(None), SlaClock.due_at.is_not(None))
+        .order_by(SlaClock.ticket_id, SlaClock.due_at)
+    )
+    found: dict[int, NextDue] = {}
+    for ticket_id, metric, due_at in rows:
+        if due_at is not None:  # filtered above; the column itself may be empty
+            found.setdefault(ticket_id, NextDue(metric, due_at))
+    return found
+
+
 async def clocks_of(uow: UnitOfWork, ticket_id: int) -> list[ClockView]:
     rows = await uow.session.execute(
         select(SlaClock, SlaPolicyRow.name, CalendarRow.name)

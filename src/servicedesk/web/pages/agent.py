@@ -77,6 +77,8 @@ async def inbox(
             "views": VIEWS,
             "counts": counts,
             "tickets": page.items,
+            "due": await sla.next_due(u, (t.id for t in page.items)),
+            "now": u.now(),
             "next_url": params.url(view=view, cursor=page.next_cursor) if page.next_cursor else None,
             "first_url": params.url(view=view, cursor="") if params.cursor else None,
             "teams": await list_teams(u, me),
