@@ -78,7 +78,7 @@ async def tell_staff(hub: StaffHub, db: Database, result: Intake, body: str) -> 
     """Staff watching see a customer's words as soon as they are stored: while the bot has the
     conversation, with the bot's answer on its pane for those who watch the bot
     (`services.bot_chats`); otherwise on their case's pane of the live-chats page."""
-    if result.duplicate:
+    if result.duplicate or not hub.present():  # nobody is watching: not even a read
         return
     try:
         await _tell(hub, db, result, body)
