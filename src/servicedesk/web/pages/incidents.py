@@ -9,6 +9,7 @@ the API. Input errors re-show the page with the message and what was typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -167,18 +168,32 @@ async def unlink(
     return RedirectResponse(target, status_code=303)
 
 
+Say = Callable[..., Awaitable[object]]
+
+
+async def _say(
+    request: Request, me: Principal, uow: UowFactory, incident_id: int, body: str, say: Say, *,
+    draft: str, target: str,
+) -> Response:  # fmt: skip
+    """Post an update or the final message to everyone affected; refused, the page keeps the text."""
+    try:
+        async with uow() as u:
+            await say(u, me, incident_id, body=body)
+    except (ValidationFailed, Conflict) as error:
+        return await _reshow(request, uow, me, incident_id, error, {draft: body})
+    return RedirectResponse(target, status_code=303)
+
+
 @router.post("/incidents/{incident_id}/updates")
 async def post_update(
     incident_id: int, request: Request, me: PagePrincipal, uow: UowFactory, csrf: Csrf = "", body: Body = ""
 ) -> Response:
     check_csrf(request, csrf)
     staff_only(me)
-    try:
-        async with uow() as u:
-            await incidents.post_update(u, me, incident_id, body=body)
-    except (ValidationFailed, Conflict) as error:
-        return await _reshow(request, uow, me, incident_id, error, {"update": body})
-    return RedirectResponse(f"/agent/incidents/{incident_id}#updates", status_code=303)
+    target = f"/agent/incidents/{incident_id}#updates"
+    return await _say(
+        request, me, uow, incident_id, body, incidents.post_update, draft="update", target=target
+    )
 
 
 @router.post("/incidents/{incident_id}/resolve")
@@ -187,12 +202,10 @@ async def resolve(
 ) -> Response:
     check_csrf(request, csrf)
     staff_only(me)
-    try:
-        async with uow() as u:
-            await incidents.resolve_incident(u, me, incident_id, body=body)
-    except (ValidationFailed, Conflict) as error:
-        return await _reshow(request, uow, me, incident_id, error, {"final": body})
-    return RedirectResponse(f"/agent/incidents/{incident_id}", status_code=303)
+    target = f"/agent/incidents/{incident_id}"
+    return await _say(
+        request, me, uow, incident_id, body, incidents.resolve_incident, draft="final", target=target
+    )
 
 
 # --- the ticket page's panel -------------------------------------------------------------------
