@@ -79,6 +79,12 @@ async def _ask(client: httpx.AsyncClient, by: Person, ticket_id: int, **body: ob
     return await client.post(f"/api/v1/tickets/{ticket_id}/collaboration", json=body, headers=by.auth)
 
 
+async def _answer(client: httpx.AsyncClient, by: Person, request_id: int, answer: str) -> httpx.Response:
+    return await client.post(
+        f"/api/v1/collaboration/requests/{request_id}/answer", json={"answer": answer}, headers=by.auth
+    )
+
+
 async def _count(db: Database, model: type, *where: ColumnElement[bool]) -> int:
     async with UnitOfWork(db, write=False) as uow:
         return int(await uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
@@ -182,11 +188,7 @@ async def test_the_answer_returns_to_the_case_as_an_internal_note_and_stops_the_
         await client.get(f"/api/v1/collaboration/requests/{request_id}", headers=world.eve.auth)
     ).status_code == 200
     clock.at = local(2026, 10, 8, 11, 0)
-    answered = await client.post(
-        f"/api/v1/collaboration/requests/{request_id}/answer",
-        json={"answer": "固件 2.3.1 的已知问题，升级到 2.3.2 即可"},
-        headers=world.eve.auth,
-    )
+    answered = await _answer(client, world.eve, request_id, "固件 2.3.1 的已知问题，升级到 2.3.2 即可")
     assert answered.status_code == 200, answered.text
     body = answered.json()
     assert (body["status"], body["answered_by"], body["met"], body["remaining_seconds"]) == (
@@ -212,11 +214,7 @@ async def test_the_answer_returns_to_the_case_as_an_internal_note_and_stops_the_
     # the other clocks of the case run on
     first = await client.get(f"/api/v1/tickets/{ticket_id}/sla", headers=world.alice.auth)
     assert {c["metric"]: c["state"] for c in first.json()}["first_response"] == "running"
-    again = await client.post(
-        f"/api/v1/collaboration/requests/{request_id}/answer",
-        json={"answer": "再答一次"},
-        headers=world.eve.auth,
-    )
+    again = await _answer(client, world.eve, request_id, "再答一次")
     assert again.status_code == 409
     assert await _count(db, Message, Message.ticket_id == ticket_id, Message.kind == MessageKind.NOTE) == 1
 
@@ -246,11 +244,7 @@ async def test_customers_never_see_requests_or_answers(
     request_id = (
         await _ask(client, world.alice, ticket_id, department_id=org.tech, body="内部问题：黑屏原因")
     ).json()["id"]
-    await client.post(
-        f"/api/v1/collaboration/requests/{request_id}/answer",
-        json={"answer": "内部答复：固件缺陷"},
-        headers=world.eve.auth,
-    )
+    await _answer(client, world.eve, request_id, "内部答复：固件缺陷")
     carol = world.carol.auth
     assert (await client.get(f"/api/v1/tickets/{ticket_id}/collaboration", headers=carol)).status_code == 403
     assert (
@@ -309,11 +303,7 @@ async def test_the_sla_worker_warns_and_escalates_on_an_overdue_request(
     listed = (await client.get(f"/api/v1/collaboration/requests/{request_id}", headers=world.eve.auth)).json()
     assert listed["remaining_seconds"] < 0
     # a late answer is recorded as late
-    late = await client.post(
-        f"/api/v1/collaboration/requests/{request_id}/answer",
-        json={"answer": "抱歉晚了"},
-        headers=world.eve.auth,
-    )
+    late = await _answer(client, world.eve, request_id, "抱歉晚了")
     assert late.json()["met"] is False
 
 
