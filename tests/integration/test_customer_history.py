@@ -265,3 +265,36 @@ async def test_the_panel_speaks_english(client: httpx.AsyncClient, world: World,
     assert "Customer history" in panel and "Read the whole case (read-only)" in panel
     assert "Resolved" in panel and "小智 (bot)" in panel and "shipped" in panel
     assert "客户历史" not in panel and ">已解决<" not in panel
+
+
+@pytest.mark.parametrize(
+    ("who", "own_team", "other_team"),
+    [
+        ("carol", 404, 404),  # the customer herself: staff-only view
+        ("dave", 404, 404),
+        ("alice", 200, 404),  # agent in team A: through her team's case only
+        ("eve", 404, 200),  # expert in team B
+        ("sue", 200, 200),  # supervisor, quality inspector, admin see every case
+        ("quinn", 200, 200),
+        ("adam", 200, 200),
+    ],
+)
+async def test_every_role_reads_it_exactly_where_it_reads_the_case(
+    client: httpx.AsyncClient, world: World, story: Story, who: str, own_team: int, other_team: int
+) -> None:
+    person: Person = getattr(world, who)
+    for ticket_id, expected in ((story.chat, own_team), (story.email, other_team)):
+        case = await client.get(f"/api/v1/tickets/{ticket_id}", headers=person.auth)
+        history = await _history(client, person, ticket_id)
+        assert history.status_code == expected, (who, ticket_id, history.text)
+        if person.customer_id is None:
+            assert case.status_code == expected  # the same rule as the case itself
+
+
+async def test_the_contract_describes_it(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/api/v1/openapi.json")).json()
+    operation = spec["paths"]["/api/v1/tickets/{ticket_id}/customer-history"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"ticket_id", "before", "limit"}
+    schema = spec["components"]["schemas"]["CustomerHistoryOut"]
+    assert schema["properties"]["timeline"]["items"]["discriminator"]["propertyName"] == "type"
+    assert "hidden_notes" in spec["components"]["schemas"]["HistoryCaseOut"]["properties"]
