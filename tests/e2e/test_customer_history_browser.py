@@ -113,7 +113,9 @@ def test_the_agent_reads_the_customers_whole_story(
         other.locator("summary").click()  # collapsed until asked for
         expect(other.locator(".hlines")).to_contain_text(TECH_REPLY)
         expect(panel).not_to_contain_text(TECH_NOTE)
-        expect(panel).to_contain_text("1 条其他团队的内部备注未显示" if lang == "zh" else "1 internal note of another team")
+        expect(panel).to_contain_text(
+            "1 条其他团队的内部备注未显示" if lang == "zh" else "1 internal note of another team"
+        )
         for width in (1440, 390):
             page.set_viewport_size({"width": width, "height": 900})
             page.evaluate("window.scrollTo(0, 0)")
@@ -125,10 +127,16 @@ def test_the_agent_reads_the_customers_whole_story(
             if width == 1440:  # (at 390 the top bar's links overflow on every page: not this panel's)
                 assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), "sideways scroll"
             margin = 8
-            clip = {"x": max(box["x"] - margin, 0), "y": box["y"] - margin,
-                    "width": min(box["width"] + 2 * margin, width), "height": box["height"] + 2 * margin}
+            clip = {
+                "x": max(box["x"] - margin, 0),
+                "y": box["y"] - margin,
+                "width": min(box["width"] + 2 * margin, width),
+                "height": box["height"] + 2 * margin,
+            }
             # the whole page, clipped to the panel: the sticky top bar stays at the top, off the panel
-            page.screenshot(path=str(SCREENSHOTS / f"customer-history-{lang}-{width}.png"), full_page=True, clip=clip)
+            page.screenshot(
+                path=str(SCREENSHOTS / f"customer-history-{lang}-{width}.png"), full_page=True, clip=clip
+            )
 
         read = "查看完整记录（只读）" if lang == "zh" else "Read the whole case (read-only)"
         other.get_by_role("link", name=read).click()

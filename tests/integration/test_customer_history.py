@@ -203,7 +203,9 @@ async def test_the_history_pages_in_order_without_repeats(
     seen: list[tuple[str, int]] = []
     cursor: str | None = None
     for _ in range(5):
-        page = (await _history(client, world.alice, story.chat, limit=1, **({"before": cursor} if cursor else {})))
+        page = await _history(
+            client, world.alice, story.chat, limit=1, **({"before": cursor} if cursor else {})
+        )
         assert page.status_code == 200, page.text
         data = page.json()
         seen += [(e["type"], e["id"]) for e in data["timeline"]]
@@ -219,7 +221,9 @@ async def test_the_history_pages_in_order_without_repeats(
     assert (await _history(client, world.alice, story.chat, limit=0)).status_code == 422
 
 
-async def test_the_ticket_page_tells_the_whole_story(client: httpx.AsyncClient, world: World, story: Story) -> None:
+async def test_the_ticket_page_tells_the_whole_story(
+    client: httpx.AsyncClient, world: World, story: Story
+) -> None:
     """Before: the customer card listed only the cases of Alice's own queue, so a customer whose
     other cases sat with another team showed "该客户的其他工单 无"."""
     await sign_in(client, world.alice)
