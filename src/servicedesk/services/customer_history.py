@@ -134,14 +134,6 @@ class CustomerHistory:
     orders: list[OrderSummary]
     next_cursor: str | None  # `before` for the next, older page
 
-    @property
-    def cases(self) -> list[CaseEntry]:
-        return [e for e in self.timeline if isinstance(e, CaseEntry)]
-
-    @property
-    def conversations(self) -> list[ConversationEntry]:
-        return [e for e in self.timeline if isinstance(e, ConversationEntry)]
-
 
 @dataclass(frozen=True, slots=True)
 class _Mark:
