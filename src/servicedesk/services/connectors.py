@@ -9,6 +9,9 @@ order system) under the same name.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol
 
 from sqlalchemy import select
@@ -38,10 +41,46 @@ class Connector(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class OrderSummary:
+    """One of the customer's orders as the agent's customer panel lists it; `status` is the
+    shop's code (`ORDER_STATUS_LABELS` words it)."""
+
+    order_no: str
+    status: str
+    items: str
+    amount: Decimal
+    placed_at: datetime
+    carrier: str | None
+    tracking_no: str | None
+    eta: date | None
+
+
+class OrderHistory(Protocol):
+    """A connector that can also list a customer's latest orders (the agent's customer view,
+    R-IN-2), always only that customer's."""
+
+    async def recent_orders(self, uow: UnitOfWork, *, customer_id: int, limit: int) -> list[OrderSummary]: ...
+
+
 class DemoOrders:
     """Order status from the demo shop (`demo_orders`), in the customer's language."""
 
     name = "orders"
+
+    async def recent_orders(self, uow: UnitOfWork, *, customer_id: int, limit: int) -> list[OrderSummary]:
+        rows = await uow.session.scalars(
+            select(DemoOrder)
+            .where(DemoOrder.customer_id == customer_id)
+            .order_by(DemoOrder.placed_at.desc(), DemoOrder.id.desc())
+            .limit(limit)
+        )
+        return [
+            OrderSummary(
+                o.order_no, o.status, o.items, o.amount, o.placed_at, o.carrier, o.tracking_no, o.eta
+            )
+            for o in rows
+        ]
 
     async def lookup(
         self, uow: UnitOfWork, *, customer_id: int, slots: dict[str, str], locale: str

@@ -9,6 +9,7 @@ from servicedesk.web.api import (
     attachments,
     auth,
     collaboration,
+    customer_history,
     customers,
     incidents,
     knowledge,
@@ -29,3 +30,4 @@ router.include_router(collaboration.router)
 router.include_router(approvals.router)
 router.include_router(routing.router)
 router.include_router(attachments.router)
+router.include_router(customer_history.router)

@@ -10,6 +10,7 @@ from servicedesk.web.pages import (
     chats,
     classification,  # noqa: F401 - registers its ticket-page panel
     collaboration,
+    customer_history,
     help_articles,
     helpcenter,
     incidents,
@@ -31,6 +32,7 @@ router.include_router(service_levels.router)
 router.include_router(incidents.router)
 router.include_router(approvals.router)
 router.include_router(collaboration.router)
+router.include_router(customer_history.router)
 router.include_router(queue.router)
 router.include_router(agent.router)
 router.include_router(helpcenter.router)

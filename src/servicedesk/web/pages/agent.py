@@ -117,7 +117,6 @@ async def _ticket_page(
         "masked_phone": mask_phone(ticket.customer.phone) if ticket.customer.phone else None,
         "messages": [(m, author_name(m, ticket, names, staff_label)) for m in detail.messages],
         "events": event_rows(detail.events, ticket, names, team_names),
-        "other_tickets": detail.other_tickets,
         "can_work": me.can(Permission.WORK_TICKETS),
         "next_statuses": [s for s in STATUS_ORDER if s in ALLOWED[ticket.status]],
         "agents": agents,
