@@ -159,7 +159,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason_hint": ("可选，记入操作记录", "Optional; kept in the audit trail"),
     "tier": ("会员等级", "Tier"),
     "phone": ("手机号", "Phone"),
-    "other_tickets": ("该客户的其他工单", "Other tickets of this customer"),
     "conflict_reload": (
         "保存失败：该工单刚刚被其他人修改过。下面是最新内容，请确认后重新修改。",
         "Not saved: someone else changed this ticket just now. The latest version is shown below; "
