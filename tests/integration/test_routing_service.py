@@ -37,8 +37,9 @@ NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 CHAT, EMAIL = Channel.WEB_CHAT, Channel.EMAIL
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def clock(db: Database) -> Frozen:
+    """Monday 10:00: agents without their own shift work the service hours (08:00–22:00)."""
     frozen = Frozen(NOW)
     db.clock = frozen
     return frozen

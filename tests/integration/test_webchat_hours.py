@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 
 from servicedesk.domain.service_hours import ServiceHours
+
 from servicedesk.store.db import Database
 from servicedesk.web.channels.webchat import _on_frame
 

@@ -29,9 +29,10 @@ from servicedesk.store.models import Customer, Ticket
 from servicedesk.store.sla import CalendarRow, SlaClock, SlaPolicyRow
 from servicedesk.store.uow import UnitOfWork
 
-# calendars rarely change and every clock operation needs one: kept per process, keyed by the
-# row's `updated_at` so an edit in another process is seen on its next read
-_calendars: dict[int, tuple[datetime, BusinessCalendar]] = {}
+# calendars rarely change and every clock operation needs one: kept per process, keyed by what
+# defines the calendar, so an edit in any process is seen on the next read (`updated_at` is not
+# enough: an edit within the same instant as the last one — a frozen test clock — kept the old)
+_calendars: dict[int, tuple[tuple[object, ...], BusinessCalendar]] = {}
 
 
 def build_calendar(row: CalendarRow) -> BusinessCalendar:
@@ -53,11 +54,15 @@ def build_calendar(row: CalendarRow) -> BusinessCalendar:
 
 def calendar_of(row: CalendarRow) -> BusinessCalendar:
     """The row's calendar, built once per process and edit."""
+    shape = (
+        row.hours, row.time_zone, tuple(row.holidays), tuple(row.workdays), row.china_official,
+        row.holidays_staffed,
+    )  # fmt: skip
     cached = _calendars.get(row.id)
-    if cached is not None and cached[0] == row.updated_at:
+    if cached is not None and cached[0] == shape:
         return cached[1]
     calendar = build_calendar(row)
-    _calendars[row.id] = (row.updated_at, calendar)
+    _calendars[row.id] = (shape, calendar)
     return calendar
 
 
