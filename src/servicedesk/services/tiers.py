@@ -97,4 +97,3 @@ async def escalate(
     promise = clock.due_at if clock is not None else None
     await progress.tell_escalated(uow, ticket, target.name, promise)  # one message, from where it is now
     return target
-
