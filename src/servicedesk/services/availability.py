@@ -44,7 +44,7 @@ def shift_calendar(spec: str, time_zone: str) -> BusinessCalendar:
 
 
 def check_hours(spec: str | None, time_zone: str) -> str | None:
-    """The cleaned spec, None for "whenever online"; a clear 422 for what cannot be read."""
+    """The cleaned spec, None for the service hours; a clear 422 for what cannot be read."""
     cleaned = " ".join((spec or "").split())
     if not cleaned:
         return None
