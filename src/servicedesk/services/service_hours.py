@@ -66,7 +66,8 @@ class ServiceHours:
 
 def seed_spec(settings: Settings) -> str:
     """The service calendar's hours on a new installation: R-IN-5's 08:00–22:00 by default."""
-    return f"daily {settings.service_opens:%H:%M}-{settings.service_closes:%H:%M}"
+    typed = f"daily {settings.service_opens:%H:%M}-{settings.service_closes:%H:%M}"
+    return BusinessCalendar.parse(typed).spec()  # as the admin page writes it: 00:00-00:00 is 24:00
 
 
 def seed(settings: Settings) -> ServiceHours:

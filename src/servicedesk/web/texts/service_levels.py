@@ -71,7 +71,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sla_service_hours_is": (
         "服务时间：{hours}。标有“服务时间”的日历同时决定普通咨询的时效、网页聊天的非服务时间提示和欢迎语、"
         "未设排班坐席的工作时间，以及排队的预计时间。",
-        "Service hours: {hours}. The calendar marked “Service hours” sets at once the deadlines of "
+        'Service hours: {hours}. The calendar tagged "Service hours" sets at once the deadlines of '
         "ordinary questions, the chat's after-hours notice and welcome, the working hours of agents "
         "without a shift of their own, and the queue's estimates.",
     ),
