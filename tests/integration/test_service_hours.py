@@ -129,8 +129,8 @@ async def test_the_chat_notice_at_night_names_the_next_opening(
     again, _ = await _on_frame(frame, visitor=VISITOR, db=db)
     assert [f["type"] for f in again] == ["ack"]  # a resent frame is not told twice
     clock.at = local(2026, 10, 1, 10, 0)
-    day = json.dumps({"type": "message", "id": "d1", "body": "你好"})
-    frames, _ = await _on_frame(day, visitor=VISITOR, db=db)
+    holiday = json.dumps({"type": "message", "id": "d1", "body": "你好"})  # 10:00 on 1 October
+    frames, _ = await _on_frame(holiday, visitor=VISITOR, db=db)
     assert [f["type"] for f in frames] == (["ack"] if staffed else ["ack", "notice"])
 
 
