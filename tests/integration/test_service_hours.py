@@ -223,3 +223,16 @@ async def test_an_urgent_case_is_not_routed_to_an_agent_outside_the_service_hour
     assert await assignee_of(db, ticket.id) is None
     [queued] = await told(db, ticket.id)
     assert "10月1日 08:00" in queued, queued  # her place is free when she starts
+
+
+async def test_a_hand_off_in_hours_names_the_agent_and_the_contact_deadline(
+    db: Database, world: World, shop: Assistant
+) -> None:
+    """National Day, 10:00, holidays staffed by default: Alice takes it, within the 10 minutes."""
+    await standard_at(db, local(2026, 10, 1, 10, 0))
+    await staff_floor(db, world, alice=Desk())
+    handed = await say(db, shop, "转人工")
+    assert handed is not None and handed.ticket_id is not None
+    assert await assignee_of(db, handed.ticket_id) == world.alice.user_id
+    [text] = handed.replies
+    assert "客服Alice将在 10月1日 10:10 前与您联系" in text and "非服务时间" not in text, text

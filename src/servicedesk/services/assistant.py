@@ -544,6 +544,9 @@ class Assistant:
             then = bot_text("handoff_then_place_eta", locale, position=str(where.position), eta=eta)
         elif where.waiting:
             then = bot_text("handoff_then_place", locale, position=str(where.position))
+        elif where.expected_at is not None and where.holder:
+            when = progress.when_text(where.expected_at, tz, locale)
+            then = bot_text("handoff_then_agent", locale, agent=where.holder, when=when)
         elif where.expected_at is not None:
             then = bot_text("handoff_then_by", locale, when=progress.when_text(where.expected_at, tz, locale))
         else:

@@ -43,6 +43,7 @@ BOT_TEXTS: dict[str, tuple[str, str]] = {
         "{closed}You are being transferred to a person (case {ticket}); {then} — no need to repeat yourself.",
     ),
     "handoff_then_by": ("客服将在 {when} 前与您联系", "an agent will contact you by {when}"),
+    "handoff_then_agent": ("客服{agent}将在 {when} 前与您联系", "{agent} will contact you by {when}"),
     "handoff_then_soon": ("客服将尽快与您联系", "an agent will contact you as soon as possible"),
     "handoff_then_place": ("您目前排在第 {position} 位", "you are number {position} in the queue"),
     "handoff_then_place_eta": (
