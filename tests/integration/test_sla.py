@@ -1,7 +1,9 @@
 """SLA clocks through the real write paths, on both databases, with a frozen clock.
 
 The headline case is the issue's: a VIP complaint at 21:55 on the eve of National Day 2026
-(1–7 October are public holidays; the service calendar is 08:00–22:00 every open day).
+(1–7 October are public holidays), on an installation whose admin decided the service centre
+(08:00–22:00) does not work on public holidays. The default, open on holidays too (R-IN-5), is
+`test_service_hours.py`'s.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from servicedesk.services import sla
 from servicedesk.services import tickets as svc
 from servicedesk.services.customers import update_customer
 from servicedesk.services.notifications import list_notifications
-from servicedesk.services.sla_defaults import install_defaults
+from servicedesk.services.sla_defaults import SERVICE_CALENDAR, install_defaults
 from servicedesk.services.staff import create_team
 from servicedesk.store.db import Database
 from servicedesk.store.models import AgentSkill, Event, Message, TeamMember, Ticket
-from servicedesk.store.sla import Notification, SlaClock
+from servicedesk.store.sla import CalendarRow, Notification, SlaClock
 from servicedesk.store.uow import UnitOfWork
 from tests.conftest import World
 
@@ -44,19 +46,24 @@ class Frozen:
         return self.at
 
 
-async def standard_at(db: Database, moment: datetime) -> Frozen:
-    """Freeze the database's clock at `moment` and install the seeded SLA standard."""
+async def standard_at(db: Database, moment: datetime, *, holidays_staffed: bool = True) -> Frozen:
+    """Freeze the database's clock at `moment` and install the seeded SLA standard; with
+    `holidays_staffed` False, as an admin who closes the service centre on public holidays."""
     frozen = Frozen(moment)
     db.clock = frozen
     async with UnitOfWork(db) as uow:
         await install_defaults(uow)
+        if not holidays_staffed:
+            await uow.session.execute(
+                update(CalendarRow).where(CalendarRow.name == SERVICE_CALENDAR).values(holidays_staffed=False)
+            )
         await uow.commit()
     return frozen
 
 
 @pytest.fixture
 async def clock(db: Database, world: World) -> Frozen:
-    return await standard_at(db, local(2026, 9, 30, 21, 55))
+    return await standard_at(db, local(2026, 9, 30, 21, 55), holidays_staffed=False)
 
 
 def staff(person_id: int, role: Role = Role.AGENT, teams: tuple[int, ...] = ()) -> Principal:

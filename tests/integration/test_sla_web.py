@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from servicedesk.domain.catalog import Channel
 from servicedesk.jobs.sla import SlaWorker
 from servicedesk.store.db import Database
+from servicedesk.store.models import Event
+from servicedesk.store.uow import UnitOfWork
 from tests.conftest import World
 from tests.integration.test_pages import csrf_of, open_ticket, sign_in
 from tests.integration.test_sla import Frozen, local, standard_at
@@ -195,3 +198,56 @@ async def test_the_standard_is_readable_by_agents_and_editable_by_supervisors(
         },
     )
     assert bad.status_code == 422 and "hours:" in bad.text and 'value="mon 25:00-26:00"' in bad.text
+
+
+async def test_a_supervisor_decides_whether_public_holidays_are_staffed(
+    client: httpx.AsyncClient, db: Database, world: World
+) -> None:
+    """The service calendar is open on public holidays by default (R-IN-5); the API and the form
+    change that, each save audited, and the page says which calendar the service hours follow."""
+    calendars = (await client.get("/api/v1/sla/calendars", headers=world.sue.auth)).json()
+    service = next(c for c in calendars if c["name"] == "客服中心")
+    assert (service["holidays_staffed"], service["china_official"]) == (True, True)
+    body = {k: service[k] for k in ("name", "hours", "time_zone", "holidays", "workdays", "china_official")}
+    refused = await client.put(
+        f"/api/v1/sla/calendars/{service['id']}",
+        json=body | {"holidays_staffed": False},
+        headers=world.alice.auth,
+    )
+    assert refused.status_code == 403
+    wrong = await client.put(
+        f"/api/v1/sla/calendars/{service['id']}", json=body | {"holidays_staffed": "sometimes"},
+        headers=world.sue.auth,
+    )  # fmt: skip
+    assert wrong.status_code == 422 and "holidays_staffed" in wrong.text
+    closed = await client.put(
+        f"/api/v1/sla/calendars/{service['id']}",
+        json=body | {"holidays_staffed": False},
+        headers=world.sue.auth,
+    )
+    assert closed.status_code == 200 and closed.json()["holidays_staffed"] is False
+
+    csrf = await sign_in(client, world.sue)
+    page = (await client.get("/agent/sla")).text
+    assert (
+        "服务时间：每天 08:00–22:00（节假日除外）" in page and ">服务时间</span>" in page and "休息" in page
+    )
+    form = (await client.get(f"/agent/sla/calendars/{service['id']}")).text
+    assert 'name="holidays_staffed" aria-describedby="staffed-hint">' in form  # unchecked now
+    saved = await client.post(
+        "/agent/sla/calendars",
+        data={"csrf": csrf, "calendar_id": str(service["id"]), "name": "客服中心", "hours": service["hours"],
+              "time_zone": "Asia/Shanghai", "china_official": "on", "holidays_staffed": "on"},
+    )  # fmt: skip
+    assert saved.status_code == 303
+    assert "照常服务" in (await client.get("/agent/sla")).text
+    async with UnitOfWork(db, write=False) as uow:
+        saves = list(
+            await uow.session.scalars(
+                select(Event).where(Event.action == "sla.calendar_saved").order_by(Event.id)
+            )
+        )
+    assert [(e.actor_user_id, (e.after or {}).get("holidays_staffed")) for e in saves] == [
+        (world.sue.user_id, False),
+        (world.sue.user_id, True),
+    ]

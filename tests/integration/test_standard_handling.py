@@ -1,7 +1,8 @@
 """Issue 5's "done when", end to end: a VIP complaint arriving on WeChat at 21:55 on the eve of
-the National Day holiday gets the right deadline and the right advisor, a warning and an
-escalation when nobody answers, and a refund above the front line's limit waits for a
-supervisor's approval before the connector runs — all visible on the ticket page."""
+the National Day holiday, at a service centre whose admin closes it on public holidays, gets the
+right deadline and the right advisor, a warning and an escalation when nobody answers, and a
+refund above the front line's limit waits for a supervisor's approval before the connector
+runs — all visible on the ticket page."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ async def _notified(db: Database, user_id: int) -> list[str]:
 async def test_a_vip_complaint_on_a_holiday_eve_runs_the_whole_standard_track(
     client: httpx.AsyncClient, db: Database, world: World
 ) -> None:
-    clock = await standard_at(db, local(2026, 9, 30, 21, 55))
+    clock = await standard_at(db, local(2026, 9, 30, 21, 55), holidays_staffed=False)
     await _floor(db, world)
     complaint = InboundMessage(
         channel=Channel.WECHAT, sender="oCarol", body="手机屏幕摔一下就碎了，质量太差，我要投诉！",

@@ -369,3 +369,36 @@ def test_it_finds_the_next_opening(scenario: tuple[BusinessCalendar, datetime], 
 def test_it_reads_back_what_it_writes(week: tuple[Hours, ...], zone: str) -> None:
     calendar = BusinessCalendar(time_zone=zone, week=week)
     assert BusinessCalendar.parse(calendar.spec(), time_zone=zone) == calendar
+
+
+def brute_next_start(calendar: BusinessCalendar, start: datetime, limit: int) -> datetime | None:
+    """The first minute after `start` that is open when the minute before it was not."""
+    for step in range(1, limit):
+        moment = start + step * MINUTE
+        if calendar.is_open(moment) and not calendar.is_open(moment - MINUTE):
+            return moment
+    return None
+
+
+@settings(max_examples=80, deadline=None)
+@given(scenarios())
+def test_it_finds_the_start_of_the_next_opening(scenario: tuple[BusinessCalendar, datetime]) -> None:
+    """Someone absent during a shift is expected at the next one: the rest of the current opening
+    is skipped, touching intervals (and a spring-forward jump between them) count as one."""
+    calendar, start = scenario
+    limit = 4 * 1440
+    expected = brute_next_start(calendar, start, limit)
+    found = calendar.next_start(start)
+    if expected is None:
+        assert found is None or found >= start + (limit - 1) * MINUTE
+    else:
+        assert found == expected
+
+
+def test_the_next_start_skips_the_shift_under_way() -> None:
+    monday = date(2026, 11, 23)
+    assert DAYTIME.next_start(at(monday, 10)) == at(date(2026, 11, 24), 8)
+    assert DAYTIME.next_start(at(monday, 7)) == at(monday, 8)
+    assert SPLIT.next_start(at(monday, 9)) == at(monday, 13)  # after lunch
+    assert DAYTIME.next_start(at(date(2026, 9, 30), 21)) == at(date(2026, 10, 8), 8)  # National Day
+    assert BusinessCalendar.always().next_start(at(monday, 9)) is None  # never closes, never reopens

@@ -32,7 +32,6 @@ from servicedesk.domain.routing_rules import (
     ScoreWeights,
     Workload,
     canonical_skills,
-    expected_wait,
     needs_for,
     queue_band,
     queue_key,
@@ -369,23 +368,6 @@ def test_it_lets_the_rules_set_how_far_a_vip_moves_up(boost: int, vip_medium_fir
     vip_medium = queue_band(Priority.MEDIUM, True, rules)
     assert (vip_medium < queue_band(Priority.HIGH, False, rules)) is vip_medium_first
     assert min(queue_band(p, v, rules) for p in Priority for v in (True, False)) > PINNED_BAND
-
-
-@pytest.mark.parametrize(
-    ("position", "slots", "aht", "expected"),
-    [
-        (1, 6, 600.0, timedelta(seconds=100)),  # a slot frees every 600 / 6 s
-        (3, 6, 600.0, timedelta(seconds=300)),
-        (4, 12, 300.0, timedelta(seconds=100)),
-        (1, 0, 600.0, None),  # nobody who could take it is on duty: unknown, not a guess
-        (2, 6, None, None),  # no handling-time history yet
-        (2, 6, 0.0, None),
-    ],
-)
-def test_it_estimates_the_wait_honestly(
-    position: int, slots: int, aht: float | None, expected: timedelta | None
-) -> None:
-    assert expected_wait(position, slots=slots, mean_handle_seconds=aht) == expected
 
 
 def test_it_gives_a_freed_slot_to_the_first_queued_case_that_fits() -> None:

@@ -163,6 +163,25 @@ class BusinessCalendar:
             return begin
         raise ValueError(f"the calendar does not open within {_SEARCH_DAYS} days of {at}")
 
+    def next_start(self, at: datetime) -> datetime | None:
+        """The next instant after `at` at which an opening begins, skipping the rest of one
+        running at `at` (touching intervals are one opening); None when there is none within
+        about ten years — a calendar open around the clock never opens again.
+
+        For someone absent while their shift runs: the earliest they are expected is the next one.
+        """
+        at = _utc(at)
+        if self._always:
+            return None
+        run_end = at if self.is_open(at) else None
+        for begin, end in self._open_after(at, at.date() + timedelta(days=_SEARCH_DAYS)):
+            if run_end is None:
+                return begin
+            if begin > run_end:
+                return begin
+            run_end = max(run_end, end)
+        return None
+
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The earliest instant (UTC) `t >= start` with `elapsed(start, t) == duration`.
 

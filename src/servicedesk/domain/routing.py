@@ -6,7 +6,7 @@ among 500 agents costs about half a millisecond of CPU (`python -m bench.routing
 
 The order of the checks in `why_not` is part of the contract: each agent is counted under the
 first check it fails, and `full` comes last, so the agents counted as full are exactly those who
-would fit if they had room — the pool whose finishing work `expected_wait` waits for.
+would fit if they had room — the pool whose finishing work a queued case waits for.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def _shown(key: str, value: str | int, locale: Locale) -> str:
 class Decision:
     """`agent_id` None means queue the case. `score` is the chosen agent's skills score under
     any policy, for display. `fitting` / `fitting_slots` count the agents who pass every check
-    but capacity, and their capacity for this workload: `expected_wait` needs them."""
+    but capacity, and their capacity for this workload: the pool a queued case waits on."""
 
     agent_id: int | None
     policy: RoutingPolicy

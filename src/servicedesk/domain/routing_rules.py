@@ -259,21 +259,3 @@ def queue_key(
     """Sort ascending: band, then first come first served. A re-routed case keeps its original
     `enqueued_at` so it is not sent to the back."""
     return queue_band(priority, is_vip, rules), enqueued_at
-
-
-def expected_wait(
-    position: int, *, slots: int, mean_handle_seconds: float | None, free_slots: int = 0
-) -> timedelta | None:
-    """The mean wait of the case at 1-based `position`, or None when it cannot be known: nobody
-    who could take it is on duty (`slots` = 0) or there is no handling-time history yet. A made
-    up figure would be a promise nobody keeps.
-
-    `slots` is the capacity, for this workload, of the agents who fit the case (`Decision.
-    fitting_slots`). With every slot busy and handling times memoryless (the M/M/c assumption),
-    a slot frees every `mean_handle_seconds / slots` on average, and the case needs
-    `position − free_slots` of them."""
-    if position <= free_slots:
-        return timedelta()
-    if slots <= 0 or not mean_handle_seconds or mean_handle_seconds <= 0:
-        return None
-    return timedelta(seconds=(position - free_slots) * mean_handle_seconds / slots)

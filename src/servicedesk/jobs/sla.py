@@ -59,15 +59,21 @@ class _Step:
 
 
 class _People:
-    """Team leads read once per batch: a thousand warnings to one team are one query."""
+    """Team leads and supervisors read once per batch: a thousand warnings to one team are one query."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow, self._leads = uow, dict[int | None, list[int]]()
+        self._supervisors: list[int] | None = None
 
     async def leads_of(self, team_id: int | None) -> list[int]:
         if team_id not in self._leads:
             self._leads[team_id] = await notifications.leads_of(self.uow, team_id)
         return self._leads[team_id]
+
+    async def supervisors(self) -> list[int]:
+        if self._supervisors is None:
+            self._supervisors = await notifications.supervisors(self.uow)
+        return self._supervisors
 
 
 class SlaWorker:
@@ -184,6 +190,8 @@ class SlaWorker:
             return
         if stage is Stage.SUPERVISOR:
             to = await people.leads_of(ticket.team_id)
+            if ticket.assignee_id is None:  # its leads had the warning and the breach: now those above
+                to = [*to, *await people.supervisors()]
         else:
             to = (
                 [ticket.assignee_id]

@@ -18,7 +18,7 @@ import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -41,10 +41,10 @@ from servicedesk.domain.errors import Conflict, NotFound
 from servicedesk.domain.knowledge import ContentStatus, render
 from servicedesk.domain.labels import label
 from servicedesk.domain.roles import Permission, Principal, Visibility
-from servicedesk.domain.service_hours import ServiceHours
 from servicedesk.nlp.embeddings import Encoder
 from servicedesk.nlp.intent import IntentModel
 from servicedesk.nlp.slots import extract
+from servicedesk.services import progress, service_hours
 from servicedesk.services.access import require
 from servicedesk.services.assistant_texts import BOT_TEXTS, bot_text
 from servicedesk.services.connectors import Connector, builtin_connectors
@@ -78,8 +78,6 @@ class AssistantConfig:
     # a knowledge-base answer needs this search confidence; off-topic chatter scores 0.01
     # (95th percentile 0.08) and real questions 0.27 at the median (docs/benchmarks.md)
     article_min_confidence: float = 0.2
-    handoff_contact_minutes: int = 10  # R-SLA: agent contact after a hand-off
-    hours: ServiceHours | None = None
     encoder: Encoder | None = None  # optional dense embeddings for the intent model
 
 
@@ -144,8 +142,8 @@ class Assistant:
         self, uow: UnitOfWork, channel: Channel, locale: str, customer_name: str = ""
     ) -> str | None:
         """The channel's standard welcome from the script library (R-IN-4), with the bot's name
-        and the staffed hours filled in; None when no welcome script is published."""
-        hours = self.config.hours.describe() if self.config.hours else ""
+        and the service hours filled in; None when no welcome script is published."""
+        hours = (await service_hours.current(uow)).hours_text(locale)
         values = {"bot_name": self.config.bot_name, "service_hours": hours, "customer_name": customer_name}
         return await welcome_text(uow, channel, locale, {k: v for k, v in values.items() if v})
 
@@ -445,7 +443,7 @@ class Assistant:
         urgency = max(decision.urgency, intent.urgency if intent else Urgency.NORMAL, key=list(Urgency).index)
         why = _Why(decision.reason, intent, answer.confidence, urgency, decision.keywords, decision.rating)
         ticket = await self._open_case(uow, None, customer, conversation, session, why)
-        text = self._handoff_text(ticket.number, uow.now(), locale)
+        text = await self._handoff_text(uow, ticket, locale)
         await self._say(uow, conversation, text)
         return BotOutcome(Action.HANDOFF, (text,), ticket_id=ticket.id, reason=decision.reason)
 
@@ -535,16 +533,26 @@ class Assistant:
         )  # fmt: skip
         return ticket
 
-    def _handoff_text(self, number: str, now: datetime, locale: str) -> str:
-        hours = self.config.hours
-        if hours is not None and not hours.is_open(now):
-            opens = hours.next_opening(now)
-            return bot_text(
-                "handoff_closed", locale, hours=hours.describe(), ticket=number, opens=f"{opens:%m-%d %H:%M}"
-            )
-        return bot_text(
-            "handoff_open", locale, ticket=number, minutes=str(self.config.handoff_contact_minutes)
-        )
+    async def _handoff_text(self, uow: UnitOfWork, ticket: Ticket, locale: str) -> str:
+        """What the customer hears on hand-off, from where routing placed the case: the person
+        or the SLA's contact deadline, else its place in the queue and the estimate; while the
+        service is closed, when it opens."""
+        where = await progress.standing(uow, ticket, locale)
+        tz, now = uow.settings.default_time_zone, uow.now()
+        if where.waiting and where.expected_at is not None:
+            eta = progress.eta_text(where.expected_at, now, tz, locale)
+            then = bot_text("handoff_then_place_eta", locale, position=str(where.position), eta=eta)
+        elif where.waiting:
+            then = bot_text("handoff_then_place", locale, position=str(where.position))
+        elif where.expected_at is not None and where.holder:
+            when = progress.when_text(where.expected_at, tz, locale)
+            then = bot_text("handoff_then_agent", locale, agent=where.holder, when=when)
+        elif where.expected_at is not None:
+            then = bot_text("handoff_then_by", locale, when=progress.when_text(where.expected_at, tz, locale))
+        else:
+            then = bot_text("handoff_then_soon", locale)
+        closed = progress.closed_text(where, tz, locale)
+        return bot_text("handoff", locale, closed=closed, ticket=ticket.number, then=then)
 
 
 async def handoff_of(uow: UnitOfWork, ticket_id: int) -> BotSession | None:

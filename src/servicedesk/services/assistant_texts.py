@@ -37,15 +37,18 @@ BOT_TEXTS: dict[str, tuple[str, str]] = {
         "Hello, this is {agent}, a person, taking over from the assistant. I have read everything "
         "you wrote, so no need to repeat it.",
     ),
-    "handoff_open": (
-        "已为您转接人工客服（工单 {ticket}），客服将在 {minutes} 分钟内与您联系，您无需重复描述问题。",
-        "You are being transferred to a person (case {ticket}); an agent will contact you within "
-        "{minutes} minutes — no need to repeat yourself.",
+    # the hand-off, worded from where routing placed the case (`progress.standing`)
+    "handoff": (
+        "{closed}已为您转接人工客服（工单 {ticket}），{then}，您无需重复描述问题。",
+        "{closed}You are being transferred to a person (case {ticket}); {then} — no need to repeat yourself.",
     ),
-    "handoff_closed": (
-        "现在是非服务时间（每天 {hours}），已为您创建工单 {ticket}，客服将在 {opens} 上线后优先处理。",
-        "We are outside service hours ({hours} daily). Your case {ticket} is recorded and an agent "
-        "will take it when we open at {opens}.",
+    "handoff_then_by": ("客服将在 {when} 前与您联系", "an agent will contact you by {when}"),
+    "handoff_then_agent": ("客服{agent}将在 {when} 前与您联系", "{agent} will contact you by {when}"),
+    "handoff_then_soon": ("客服将尽快与您联系", "an agent will contact you as soon as possible"),
+    "handoff_then_place": ("您目前排在第 {position} 位", "you are number {position} in the queue"),
+    "handoff_then_place_eta": (
+        "您目前排在第 {position} 位，预计{eta}有客服接入",
+        "you are number {position} in the queue and an agent is expected {eta}",
     ),
     "more": ("详情请见：{title}", "More: {title}"),
 }

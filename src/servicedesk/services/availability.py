@@ -1,5 +1,5 @@
-"""Who can take work now (R-HD-2): each agent's presence, capacity per workload, working hours,
-and the load they already carry.
+"""Who can take work now (R-HD-2): each agent's presence, capacity per workload, working hours
+(their own shift, else the service hours), and the load they already carry.
 
 The rows change here; what a change sets in motion (a queue drained when someone comes online,
 unanswered cases re-routed when someone leaves) is `services.routing`, which calls these
@@ -23,6 +23,7 @@ from servicedesk.domain.errors import Forbidden, NotFound, ValidationFailed
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Permission, Principal, Role
 from servicedesk.domain.routing_rules import DEFAULT_RULES, Presence, Workload, workload_of
+from servicedesk.services import service_hours
 from servicedesk.services.access import require, require_staff
 from servicedesk.store.models import AgentSkill, Customer, Team, TeamMember, Ticket, User
 from servicedesk.store.routing import Availability
@@ -43,7 +44,7 @@ def shift_calendar(spec: str, time_zone: str) -> BusinessCalendar:
 
 
 def check_hours(spec: str | None, time_zone: str) -> str | None:
-    """The cleaned spec, None for "whenever online"; a clear 422 for what cannot be read."""
+    """The cleaned spec, None for the service hours; a clear 422 for what cannot be read."""
     cleaned = " ".join((spec or "").split())
     if not cleaned:
         return None
@@ -57,8 +58,16 @@ def check_hours(spec: str | None, time_zone: str) -> str | None:
         raise ValidationFailed("unreadable working hours", fields={"working_hours": str(error)}) from error
 
 
-def on_shift(working_hours: str | None, time_zone: str, now: datetime) -> bool:
-    return working_hours is None or shift_calendar(working_hours, time_zone).is_open(now)
+@lru_cache(maxsize=1024)
+def working_calendar(spec: str | None, time_zone: str, service: BusinessCalendar) -> BusinessCalendar:
+    """When the person works: their own weekly hours, closed and opened on the service
+    calendar's dates (public holidays when they are not staffed, make-up working days); the
+    service hours themselves when they have none (R-IN-5)."""
+    if spec is None:
+        return service
+    return BusinessCalendar.parse(
+        spec, time_zone=time_zone, holidays=service.holidays, workdays=service.workdays
+    )
 
 
 @dataclass(slots=True)
@@ -75,6 +84,7 @@ class AgentRecord:
     working_hours: str | None
     last_assigned_at: datetime | None
     on_shift: bool = True
+    hours: BusinessCalendar = field(default_factory=BusinessCalendar)  # `working_calendar`
     skills: dict[str, int] = field(default_factory=dict)
     team_ids: frozenset[int] = frozenset()
     tier: int = 1
@@ -109,8 +119,9 @@ async def load_agents(
         stmt = stmt.where(Availability.user_id.in_(members))
     if not include_offline:
         stmt = stmt.where(Availability.presence != Presence.OFFLINE.value)
-    now = uow.now()
-    records = {row.user_id: _record(row, now) for row in (await uow.session.execute(stmt)).all()}
+    now, service = uow.now(), (await service_hours.current(uow)).calendar
+    rows = (await uow.session.execute(stmt)).all()
+    records = {row.user_id: _record(row, now, service) for row in rows}
     if records:
         await _fill(uow, records)
     return list(records.values())
@@ -122,11 +133,12 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-def _record(row: Row[*tuple[Any, ...]], now: datetime) -> AgentRecord:
+def _record(row: Row[*tuple[Any, ...]], now: datetime, service: BusinessCalendar) -> AgentRecord:
     capacity = {Workload.CHAT: row.chat_capacity, Workload.TICKET: row.ticket_capacity}
+    hours = working_calendar(row.working_hours, row.time_zone, service)
     return AgentRecord(
         row.user_id, row.name, row.role, row.time_zone, _PRESENCE[row.presence], row.presence_changed_at,
-        capacity, row.working_hours, row.last_assigned_at, on_shift(row.working_hours, row.time_zone, now),
+        capacity, row.working_hours, row.last_assigned_at, hours.is_open(now), hours=hours,
     )  # fmt: skip
 
 

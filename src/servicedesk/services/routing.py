@@ -19,7 +19,7 @@ one workload and team compete for the same agents.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from servicedesk.domain.calendars import BusinessCalendar
 from servicedesk.domain.catalog import Channel, Priority
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Principal
@@ -40,12 +41,12 @@ from servicedesk.domain.routing_rules import (
     RoutingRules,
     Workload,
     canonical_skills,
-    expected_wait,
     needs_for,
     queue_band,
     workload_of,
 )
-from servicedesk.services import availability, notifications, progress
+from servicedesk.domain.waiting import helper_of, pickup_at
+from servicedesk.services import availability, notifications, sla
 from servicedesk.services.availability import LOADED, AgentRecord
 from servicedesk.settings import Settings
 from servicedesk.store.models import Customer, CustomerTag, Team, Ticket
@@ -94,13 +95,19 @@ def _skill_codes(records: Iterable[AgentRecord], rules: RoutingRules) -> list[di
     return folded
 
 
+async def _records_and_states(
+    uow: UnitOfWork, *, user_ids: Iterable[int] | None = None, include_offline: bool = False
+) -> tuple[list[AgentRecord], list[AgentState]]:
+    records = await availability.load_agents(uow, user_ids=user_ids, include_offline=include_offline)
+    skills = _skill_codes(records, rules_for(uow.settings))
+    return records, [state_of(r, s) for r, s in zip(records, skills, strict=True)]
+
+
 async def agent_states(uow: UnitOfWork, *, user_ids: Iterable[int] | None = None) -> list[AgentState]:
     """Everyone signed in (online or away), as routing sees them now. Not narrowed to the
     case's team: the decision's own team and tier checks do that and count who failed them,
     and a VIP's advisor from another team must be seen to be reported as such."""
-    records = await availability.load_agents(uow, user_ids=user_ids)
-    skills = _skill_codes(records, rules_for(uow.settings))
-    return [state_of(r, s) for r, s in zip(records, skills, strict=True)]
+    return (await _records_and_states(uow, user_ids=user_ids))[1]
 
 
 async def needs_of(uow: UnitOfWork, ticket: Ticket) -> CaseNeeds:
@@ -176,9 +183,37 @@ async def mean_handle_seconds(uow: UnitOfWork, kind: Workload) -> float | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Floor:
+    """Everyone routed, offline too, with their working calendars, and the mean handling time
+    per workload: what the queue's estimate counts on (`domain.waiting`)."""
+
+    agents: Sequence[tuple[AgentState, BusinessCalendar]]
+    means: Mapping[Workload, timedelta | None]
+    rules: RoutingRules
+
+    def pickup(self, needs: CaseNeeds, position: int, *, now: datetime) -> datetime | None:
+        """When the case at `position` of its queue is expected to be taken; None: nobody who
+        could take it is expected (or it must wait for work to finish and no handling time
+        is known)."""
+        helpers = [helper_of(agent, hours, needs, now=now, rules=self.rules) for agent, hours in self.agents]
+        return pickup_at(
+            position, [h for h in helpers if h is not None], now=now, mean_handle=self.means.get(needs.kind)
+        )
+
+
+async def floor(uow: UnitOfWork, kinds: Collection[Workload] = tuple(Workload)) -> Floor:
+    records, states = await _records_and_states(uow, include_offline=True)
+    means = {}
+    for kind in kinds:
+        seconds = await mean_handle_seconds(uow, kind)
+        means[kind] = timedelta(seconds=seconds) if seconds else None
+    return Floor(list(zip(states, (r.hours for r in records), strict=True)), means, rules_for(uow.settings))
+
+
+@dataclass(frozen=True, slots=True)
 class Routed:
     """What became of one case: `agent_id`, or a queue `position` and `expected_wait` (None:
-    nobody who could take it is on duty, or no handling time is known)."""
+    nobody who could take it is expected, or no handling time is known)."""
 
     ticket_id: int
     agent_id: int | None
@@ -313,10 +348,10 @@ async def _enqueue(
     )  # fmt: skip
     entries = [e for e, _ in await waiting(uow, queue_key=key)]
     position = _place(entries, entry, band) + 1
+    now = uow.now()
+    entry.expected_at = (await floor(uow, [needs.kind])).pickup(needs, position, now=now)
     uow.session.add(entry)
-    wait = expected_wait(
-        position, slots=decision.fitting_slots, mean_handle_seconds=await mean_handle_seconds(uow, needs.kind)
-    )
+    wait = entry.expected_at - now if entry.expected_at is not None else None
     after = {
         "assignee_id": None, "queue_position": position,
         "expected_wait_s": int(wait.total_seconds()) if wait is not None else None,
@@ -328,6 +363,7 @@ async def _enqueue(
         after=after,
     )  # fmt: skip
     await uow.session.flush()
+    await sla.warn_if_late(uow, ticket, entry.expected_at)  # waiting past a deadline: the ladder starts
     return Routed(ticket.id, None, decision, position, wait)
 
 
@@ -359,18 +395,16 @@ async def _route(
     *,
     since: QueueEntry | None = None,
 ) -> Routed:
-    """Assign or queue; a case that was already waiting (`since`) keeps its first arrival and
-    its customer is not told the queue again."""
+    """Assign or queue; a case that was already waiting (`since`) keeps its first arrival.
+    Nothing is said to the customer here: the caller words one message from where the case
+    ended up (`progress.standing`)."""
     decision = await _decide(uow, needs, await agent_states(uow), uow.now())
     if decision.agent_id is None:
         if since is not None:
             before = {"queue_key": since.queue_key}
             return await _enqueue(uow, actor, ticket, needs, decision, action="routing.requeued",
                                   enqueued_at=since.enqueued_at, before=before)  # fmt: skip
-        queued = await _enqueue(uow, actor, ticket, needs, decision)
-        if needs.kind is Workload.CHAT and queued.position is not None:  # they are waiting, live
-            await progress.tell_queued(uow, ticket, queued.position - 1, queued.expected_wait)
-        return queued
+        return await _enqueue(uow, actor, ticket, needs, decision)
     await _assign(
         uow, actor, ticket, decision.agent_id, action="routing.assigned", reasons=decision.reasons,
         policy=decision.policy,

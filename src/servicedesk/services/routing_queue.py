@@ -19,7 +19,7 @@ from servicedesk.domain.catalog import Channel, CustomerTier, Priority
 from servicedesk.domain.errors import Conflict, NotFound, ValidationFailed
 from servicedesk.domain.roles import Principal, Role
 from servicedesk.domain.routing import Exclusion, Why, choose
-from servicedesk.domain.routing_rules import RoutingPolicy, Workload, expected_wait
+from servicedesk.domain.routing_rules import Presence, RoutingPolicy, Workload
 from servicedesk.domain.text import one_line
 from servicedesk.services import availability, routing
 from servicedesk.services.access import access_ticket_by_id, require_staff
@@ -56,10 +56,6 @@ class QueueItem:
     blockers: Mapping[Exclusion, int]
 
 
-async def _waits(uow: UnitOfWork) -> dict[Workload, float | None]:
-    return {kind: await routing.mean_handle_seconds(uow, kind) for kind in Workload}
-
-
 async def queue_items(uow: UnitOfWork, actor: Principal, *, ticket_id: int | None = None) -> list[QueueItem]:
     """The waiting cases the actor may see — a case without a team is offered to everyone on
     the floor, so everyone sees it wait; a team's case only its team and supervisors — queue by
@@ -68,8 +64,9 @@ async def queue_items(uow: UnitOfWork, actor: Principal, *, ticket_id: int | Non
     queue = await routing.waiting(uow, tidy=False)
     if ticket_id is not None and not any(t.id == ticket_id for _, t in queue):
         return []
-    agents, settings, now = await routing.agent_states(uow), uow.settings, uow.now()
-    rules, means = routing.rules_for(settings), await _waits(uow)
+    floor, settings, now = await routing.floor(uow), uow.settings, uow.now()
+    agents = [a for a, _ in floor.agents if a.presence is not Presence.OFFLINE]  # who a decision sees
+    rules = routing.rules_for(settings)
     customers = await _customers(uow, {t.customer_id for _, t in queue})
     positions: dict[str, int] = {}
     items = []
@@ -84,10 +81,8 @@ async def queue_items(uow: UnitOfWork, actor: Principal, *, ticket_id: int | Non
         needs = routing.needs_from_json(entry.needs)
         decision = choose(needs, agents, now=now, policy=settings.routing_policy, rules=rules)
         assignable = decision.agent_id is not None
-        wait = expected_wait(
-            position, slots=decision.fitting_slots, mean_handle_seconds=means[needs.kind],
-            free_slots=position if assignable else 0,
-        )  # fmt: skip
+        pickup = now if assignable else floor.pickup(needs, position, now=now)
+        wait = pickup - now if pickup is not None else None
         name, tier = customers.get(ticket.customer_id, ("", CustomerTier.REGULAR))
         item = QueueItem(
             entry_id=entry.id, ticket_id=ticket.id, subject=ticket.subject, customer=name, customer_tier=tier,

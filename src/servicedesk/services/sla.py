@@ -24,20 +24,26 @@ from servicedesk.domain.sla import (
     Stage,
     select_policy,
 )
+from servicedesk.services import notifications
 from servicedesk.store.models import Customer, Ticket
 from servicedesk.store.sla import CalendarRow, SlaClock, SlaPolicyRow
 from servicedesk.store.uow import UnitOfWork
 
-# calendars rarely change and every clock operation needs one: kept per process, keyed by the
-# row's `updated_at` so an edit in another process is seen on its next read
-_calendars: dict[int, tuple[datetime, BusinessCalendar]] = {}
+# calendars rarely change and every clock operation needs one: kept per process, keyed by what
+# defines the calendar, so an edit in any process is seen on the next read (`updated_at` is not
+# enough: an edit within the same instant as the last one — a frozen test clock — kept the old)
+_calendars: dict[int, tuple[tuple[object, ...], BusinessCalendar]] = {}
 
 
 def build_calendar(row: CalendarRow) -> BusinessCalendar:
+    """The row as a calendar: its own dates, plus the State Council's make-up working days and,
+    unless people work on public holidays (`holidays_staffed`), its holidays."""
     holidays = {date.fromisoformat(d) for d in row.holidays}
     workdays = {date.fromisoformat(d) for d in row.workdays}
     if row.china_official:
         official_holidays, official_workdays = china_official()
+        if row.holidays_staffed:
+            official_holidays = frozenset()
         # a date the admin lists explicitly wins over the official calendar
         holidays |= official_holidays - workdays
         workdays |= official_workdays - holidays
@@ -48,11 +54,15 @@ def build_calendar(row: CalendarRow) -> BusinessCalendar:
 
 def calendar_of(row: CalendarRow) -> BusinessCalendar:
     """The row's calendar, built once per process and edit."""
+    shape = (
+        row.hours, row.time_zone, tuple(row.holidays), tuple(row.workdays), row.china_official,
+        row.holidays_staffed,
+    )  # fmt: skip
     cached = _calendars.get(row.id)
-    if cached is not None and cached[0] == row.updated_at:
+    if cached is not None and cached[0] == shape:
         return cached[1]
     calendar = build_calendar(row)
-    _calendars[row.id] = (row.updated_at, calendar)
+    _calendars[row.id] = (shape, calendar)
     return calendar
 
 
@@ -329,3 +339,35 @@ async def stop_ref(uow: UnitOfWork, ticket_id: int, metric: SlaMetric, ref: str)
     found = list(rows)
     await _change(uow, found, STOP)
     return found
+
+
+async def warn_if_late(uow: UnitOfWork, ticket: Ticket, expected_at: datetime | None) -> list[SlaClock]:
+    """A waiting case the queue cannot hand to a person before a deadline (`expected_at` past it,
+    or None: nobody who could take it is expected at all) climbs its ladder from now instead of
+    waiting silently: the warning step is taken at once and tells the people who hand cases out
+    when a person is expected; breach, supervisor and next tier follow at their times
+    (`jobs.sla`). Clocks already warned or further up are left to the ladder. Not committed."""
+    late = [
+        row
+        for row in await _open_clocks(uow, ticket.id, list(SlaMetric))
+        if row.ref is None and row.state is ClockState.RUNNING and row.stage == Stage.RUNNING
+        and row.due_at is not None and (expected_at is None or expected_at > row.due_at)
+    ]  # fmt: skip
+    if not late:
+        return []
+    ladder = uow.settings.sla_ladder
+    for row in late:
+        calendar = await calendar_by_id(uow, row.calendar_id)
+        write_clock(row, clock_of(row).advance(Stage.WARNED), calendar, ladder)
+    first = min(late, key=lambda r: (r.due_at or r.started_at, r.id))
+    data = {
+        "metric": first.metric.value, "due_at": first.due_at.isoformat() if first.due_at else None,
+        "expected_at": expected_at.isoformat() if expected_at else None, "clock_id": first.id,
+    }  # fmt: skip
+    uow.record(
+        None, "sla.warned", subject_type="sla_clock", subject_id=first.id, ticket_id=ticket.id,
+        after=data | {"reason": "queued_past_due"},
+    )  # fmt: skip
+    to = await notifications.leads_of(uow, ticket.team_id)
+    notifications.notify(uow, to, "sla.queue_late", ticket_id=ticket.id, data=data)
+    return late

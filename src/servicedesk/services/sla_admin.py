@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -41,6 +41,7 @@ class CalendarContent:
     holidays: Sequence[str] = ()
     workdays: Sequence[str] = ()
     china_official: bool = True
+    holidays_staffed: bool = False  # people work on public holidays as on other days
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +84,9 @@ def checked_calendar(content: CalendarContent) -> CalendarContent:
     except ValueError as error:
         raise ValidationFailed("invalid opening hours", fields={"hours": str(error)}) from error
     return CalendarContent(
-        _name(content.name), parsed.spec(), content.time_zone, holidays, workdays, content.china_official
-    )
+        _name(content.name), parsed.spec(), content.time_zone, holidays, workdays, content.china_official,
+        content.holidays_staffed,
+    )  # fmt: skip
 
 
 async def list_calendars(uow: UnitOfWork, actor: Principal) -> list[CalendarRow]:
@@ -100,19 +102,34 @@ async def save_calendar(
     await _unique_name(uow, CalendarRow, content.name, calendar_id)
     now = uow.now()
     row = await _existing(uow, CalendarRow, calendar_id) if calendar_id is not None else None
+    before = _calendar_fields(row) if row is not None else None
     if row is None:
         row = CalendarRow(created_at=now)
         uow.session.add(row)
     row.name, row.hours, row.time_zone = content.name, content.hours, content.time_zone
     row.holidays, row.workdays = list(content.holidays), list(content.workdays)
-    row.china_official, row.updated_at = content.china_official, now
+    row.china_official, row.holidays_staffed = content.china_official, content.holidays_staffed
+    row.updated_at = now
     await uow.session.flush()
+    after = _calendar_fields(row)
+    changed = [k for k in after if before is None or before[k] != after[k]]
     uow.record(
         actor, "sla.calendar_saved", subject_type="calendar", subject_id=row.id,
-        after={"name": row.name, "hours": row.hours, "time_zone": row.time_zone},
+        before={k: before[k] for k in changed} if before is not None else None,
+        after={"name": row.name} | {k: after[k] for k in changed},
     )  # fmt: skip
     await uow.commit()
     return row
+
+
+def _calendar_fields(row: CalendarRow) -> dict[str, Any]:
+    """What an edit can change, as the audit event shows it (whether holidays are staffed is
+    the decision R-IN-5 leaves to an admin)."""
+    return {
+        "name": row.name, "hours": row.hours, "time_zone": row.time_zone, "holidays": list(row.holidays),
+        "workdays": list(row.workdays), "china_official": row.china_official,
+        "holidays_staffed": row.holidays_staffed,
+    }  # fmt: skip
 
 
 async def _existing(uow: UnitOfWork, model: type[_Row], row_id: int) -> _Row:

@@ -4,6 +4,9 @@ emergencies first, then VIP customers and complaints (15 minutes to a first resp
 an escalation an expert's solution within 24 hours, a collaboration request an answer within
 24 hours — in every policy.
 
+The service calendar (客服中心) is open 08:00–22:00 every day, public holidays included (R-IN-5);
+an admin decides whether holidays are staffed.
+
 Admins change all of it afterwards; this runs only while no calendar exists at all, so deleted
 policies do not come back.
 """
@@ -17,6 +20,7 @@ from sqlalchemy import func, select
 from servicedesk.domain.catalog import Channel, Priority
 from servicedesk.domain.errors import Conflict
 from servicedesk.domain.sla import VIP, SlaMetric
+from servicedesk.services.service_hours import seed_spec
 from servicedesk.store.db import Database
 from servicedesk.store.sla import CalendarRow, SlaPolicyRow
 from servicedesk.store.uow import UnitOfWork
@@ -50,10 +54,10 @@ async def install_defaults(uow: UnitOfWork) -> None:
     """Two calendars and the policies above; not committed."""
     now = uow.now()
     calendars = {
-        SERVICE_CALENDAR: CalendarRow(
-            name=SERVICE_CALENDAR, time_zone=uow.settings.default_time_zone,
-            hours=f"daily {uow.settings.service_opens:%H:%M}-{uow.settings.service_closes:%H:%M}",
-            holidays=[], workdays=[], china_official=True, created_at=now, updated_at=now,
+        SERVICE_CALENDAR: CalendarRow(  # R-IN-5: every day, public holidays included
+            name=SERVICE_CALENDAR, time_zone=uow.settings.default_time_zone, hours=seed_spec(uow.settings),
+            holidays=[], workdays=[], china_official=True, holidays_staffed=True, created_at=now,
+            updated_at=now,
         ),
         ROUND_THE_CLOCK: CalendarRow(
             name=ROUND_THE_CLOCK, time_zone=uow.settings.default_time_zone, hours="daily 00:00-24:00",

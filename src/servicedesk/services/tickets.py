@@ -175,7 +175,9 @@ async def open_case(
     if suggestion is not None:
         classification.remember(uow, ticket, suggestion)
     await sla.start_clocks(uow, ticket)
-    await routing.route(uow, ticket)  # an unassigned case goes to an agent or the queue
+    routed = await routing.route(uow, ticket)  # an unassigned case goes to an agent or the queue
+    if routed is not None and routed.position is not None:
+        await progress.tell_queued(uow, ticket)  # a live chat hears its place and the estimate
     return ticket, first
 
 

@@ -5,8 +5,6 @@ solution, and a word to the customer about where their case is and when they wil
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 
 from servicedesk.domain.errors import ValidationFailed
@@ -95,16 +93,7 @@ async def escalate(
         uow, await notifications.leads_of(uow, target.id), "ticket.escalated", ticket_id=ticket.id,
         data={"tier": target.tier, "team": target.name, "reason": reason},
     )  # fmt: skip
-    await _tell(uow, ticket, target, clock.due_at if clock is not None else None)
     await routing.route(uow, ticket)  # to an expert of the new team, or its queue
+    promise = clock.due_at if clock is not None else None
+    await progress.tell_escalated(uow, ticket, target.name, promise)  # one message, from where it is now
     return target
-
-
-async def _tell(uow: UnitOfWork, ticket: Ticket, team: Team, due: datetime | None) -> None:
-    locale = await progress.customer_locale(uow, ticket)
-    when = ""
-    if due is not None:
-        local = progress.when_text(due, uow.settings.default_time_zone, locale)
-        when = progress.text("escalated_due", locale, when=local)
-    body = progress.text("escalated", locale, number=ticket.number, team=team.name, due=when)
-    await progress.tell_customer(uow, ticket, body, reason="escalated")

@@ -15,7 +15,8 @@ from servicedesk.store.models import Base, Id
 class Availability(Base):
     """One row per staff member who takes routed work. `presence` is online / away / offline;
     `working_hours` is a weekly spec in the person's own time zone ("mon-fri 09:00-18:00"),
-    NULL meaning whenever they are online. `last_assigned_at` drives round robin."""
+    NULL meaning the service hours (`services.service_hours`). `last_assigned_at` drives round
+    robin."""
 
     __tablename__ = "agent_availability"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
@@ -30,7 +31,9 @@ class Availability(Base):
 class QueueEntry(Base):
     """A case waiting for a person. `rank` orders the bands (lower first: urgent, VIP, …) and
     `enqueued_at` orders within one; the row stays after the case leaves (`left_at`,
-    `outcome` assigned / withdrawn) so waits can be measured."""
+    `outcome` assigned / withdrawn) so waits can be measured. `expected_at` is when the queue
+    expected a person to take it as it entered (None: nobody who could is expected at all) —
+    what its customer was told."""
 
     __tablename__ = "queue_entries"
     __table_args__ = (Index("ix_queue_entries_waiting", "left_at", "rank", "enqueued_at"),)
@@ -40,6 +43,7 @@ class QueueEntry(Base):
     rank: Mapped[int] = mapped_column(SmallInteger)
     needs: Mapped[dict[str, Any]]
     enqueued_at: Mapped[datetime]
+    expected_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(16))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -15,7 +15,8 @@ from servicedesk.store.models import Base, Id, str_enum
 class CalendarRow(Base):
     """A business calendar as an admin edits it: `hours` is the weekly spec
     ("mon-fri 08:00-12:00,13:00-22:00; sat 09:00-18:00"); `china_official` adds the State
-    Council's holidays and make-up working days to the custom ones."""
+    Council's make-up working days, and its holidays unless `holidays_staffed` says people work
+    on public holidays as on any other day (R-IN-5's default for the service centre)."""
 
     __tablename__ = "business_calendars"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -25,6 +26,7 @@ class CalendarRow(Base):
     holidays: Mapped[list[str]]  # ISO dates, closed all day
     workdays: Mapped[list[str]]  # ISO dates, make-up working days
     china_official: Mapped[bool] = mapped_column(Boolean, default=True)
+    holidays_staffed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

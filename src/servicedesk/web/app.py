@@ -126,7 +126,6 @@ def assistant_config(settings: Settings) -> AssistantConfig:
         enabled=settings.assistant_enabled, channels=frozenset(settings.assistant_channels),
         bot_name=settings.bot_name, rules=rules, intent_threshold=settings.bot_intent_threshold,
         article_min_confidence=settings.bot_article_min_confidence,
-        handoff_contact_minutes=settings.handoff_contact_minutes, hours=settings.service_hours,
         encoder=encoder,
     )  # fmt: skip
 

@@ -79,7 +79,7 @@ class AvailabilityIn(BaseModel):
     ticket_capacity: Annotated[int, Field(ge=0, le=200)] | None = None
     working_hours: Annotated[
         str | None,
-        Field(max_length=500, description="e.g. mon-fri 09:00-18:00; empty string: whenever online"),
+        Field(max_length=500, description="e.g. mon-fri 09:00-18:00; empty string: the service hours"),
     ] = None
 
 

@@ -79,6 +79,11 @@ class CalendarIn(BaseModel):
     holidays: Annotated[list[Annotated[str, Field(max_length=10)]], Field(max_length=1000)] = []
     workdays: Annotated[list[Annotated[str, Field(max_length=10)]], Field(max_length=1000)] = []
     china_official: bool = True
+    holidays_staffed: bool = Field(
+        default=False,
+        description="people work on public holidays as on other days; false: the State Council's "
+        "holidays close the calendar (with china_official)",
+    )
 
 
 class CalendarOut(CalendarIn):

@@ -15,8 +15,8 @@ import html
 import json
 import re
 import secrets
-from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse
@@ -26,12 +26,13 @@ from servicedesk.channels.message import InboundMessage
 from servicedesk.channels.webchat.hub import ChatHub
 from servicedesk.domain.catalog import Channel, MessageKind
 from servicedesk.domain.errors import DomainError
-from servicedesk.domain.service_hours import ServiceHours
+from servicedesk.services import progress, service_hours
 from servicedesk.services.assistant import Assistant
 from servicedesk.services.intake import Intake, receive
 from servicedesk.settings import Settings
 from servicedesk.store.db import Database
-from servicedesk.store.models import Conversation, CustomerIdentity, Message
+from servicedesk.store.models import Conversation, CustomerIdentity, Message, Ticket
+from servicedesk.store.routing import QueueEntry
 from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.live import StaffHub, tell_staff
 
@@ -74,16 +75,27 @@ def _refusal(reason: str, client_id: str | None = None) -> dict[str, Any]:
     return {"type": "error", "message": reason, "id": client_id}
 
 
-def closed_notice(hours: ServiceHours, now: datetime, ticket_id: int | None) -> dict[str, Any] | None:
-    """Outside service hours the visitor is told when a person will answer (R-IN-5)."""
-    if hours.is_open(now):
-        return None
-    opening = hours.next_opening(now)
-    body = (
-        f"现在是非服务时间（每天 {hours.describe()}）。您的留言已记录为工单 #{ticket_id}，"
-        f"客服将在 {opening:%m月%d日 %H:%M} 上线后尽快回复您。"
+async def closed_notice(db: Database, result: Intake) -> dict[str, Any] | None:
+    """Outside service hours the visitor is told when a person will answer (R-IN-5), by the
+    service calendar the deadlines count in — unless the case they just opened waits in the
+    queue, whose message already said so."""
+    async with UnitOfWork(db, write=False) as uow:
+        now, hours = uow.now(), await service_hours.current(uow)
+        ticket = await uow.session.get(Ticket, result.ticket_id) if result.ticket_id is not None else None
+        if hours.is_open(now) or ticket is None:
+            return None
+        if result.new_ticket and await uow.session.scalar(
+            select(QueueEntry.id).where(QueueEntry.ticket_id == ticket.id, QueueEntry.left_at.is_(None))
+        ):
+            return None
+        locale = await progress.customer_locale(uow, ticket)
+    opening = hours.next_open(now)
+    opens = progress.when_text(opening, hours.calendar.time_zone, locale)
+    body = progress.text(
+        "closed_notice", locale, hours=hours.describe(locale), number=ticket.number, opens=opens
     )
-    return {"type": "notice", "body": body, "opens_at": opening.isoformat()}
+    local = opening.astimezone(ZoneInfo(hours.calendar.time_zone))
+    return {"type": "notice", "body": body, "opens_at": local.isoformat()}
 
 
 async def _on_frame(
@@ -91,7 +103,6 @@ async def _on_frame(
     *,
     visitor: str,
     db: Database,
-    hours: ServiceHours,
     assistant: Assistant | None = None,
 ) -> tuple[list[dict[str, Any]], Intake | None]:
     """The frames that answer one frame from the visitor, and what intake did with it (None
@@ -126,7 +137,7 @@ async def _on_frame(
     ack = {"type": "ack", "id": client_id, "ticket_id": result.ticket_id, "duplicate": result.duplicate}
     # the bot answers around the clock and says itself when a person will come
     quiet = result.duplicate or result.bot is not None
-    notice = None if quiet else closed_notice(hours, db.clock(), result.ticket_id)
+    notice = None if quiet else await closed_notice(db, result)
     return ([ack] if notice is None else [ack, notice]), result
 
 
@@ -150,7 +161,8 @@ async def _welcome(websocket: WebSocket, db: Database, settings: Settings) -> st
     locale = "en" if lang.startswith("en") else "zh"
     async with UnitOfWork(db, write=False) as uow:
         text = await assistant.welcome(uow, Channel.WEB_CHAT, locale)
-    return text or settings.webchat_welcome
+        hours = (await service_hours.current(uow)).hours_text("zh")  # the setting is in Chinese
+    return text or settings.webchat_welcome.replace("{service_hours}", hours)
 
 
 @router.websocket("/ws")
@@ -170,8 +182,7 @@ async def chat(websocket: WebSocket, visitor: str | None = None) -> None:
         while True:
             raw = await websocket.receive_text()
             answers, stored = await _on_frame(
-                raw, visitor=visitor, db=db, hours=settings.service_hours,
-                assistant=websocket.app.state.assistant,
+                raw, visitor=visitor, db=db, assistant=websocket.app.state.assistant,
             )  # fmt: skip
             for answer in answers:
                 await send(answer)

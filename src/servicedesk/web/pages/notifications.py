@@ -27,12 +27,15 @@ router = APIRouter(prefix="/agent/notifications")
 def notification_text(n: Notification, subject: str, locale: str, tz: str) -> str:
     data: Mapping[str, Any] = n.data
     metric = data.get("metric")
-    due = data.get("due_at")
+    due, expected = data.get("due_at"), data.get("expected_at")
     values = {
         "ticket": f"#{n.ticket_id}" if n.ticket_id else "",
         "subject": subject,
         "metric": label(SlaMetric(metric), locale) if metric in set(SlaMetric) else "",
         "due": local_time(datetime.fromisoformat(due), tz) if isinstance(due, str) else "",
+        "expected": local_time(datetime.fromisoformat(expected), tz)
+        if isinstance(expected, str)
+        else translate("n_nobody_expected", locale),
         "tier": str(data.get("tier", "")),
         "team": str(data.get("team", "")),
         "reason": str(data.get("reason", "")),

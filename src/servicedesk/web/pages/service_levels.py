@@ -19,7 +19,7 @@ from servicedesk.domain.errors import ValidationFailed
 from servicedesk.domain.labels import label
 from servicedesk.domain.roles import Permission
 from servicedesk.domain.sla import VIP, SlaMetric
-from servicedesk.services import sla, sla_admin
+from servicedesk.services import service_hours, sla, sla_admin
 from servicedesk.store.sla import CalendarRow, SlaPolicyRow
 from servicedesk.web.deps import UowFactory
 from servicedesk.web.i18n import locale_of, translate
@@ -41,6 +41,7 @@ async def overview(request: Request, me: PagePrincipal, uow: UowFactory) -> Resp
         described = {
             c.id: (await sla.calendar_by_id(u, c.id)).describe(locale_of(request)) for c in calendars
         }
+        service = await service_hours.current(u)
     covered = china_official_years()
     locale = locale_of(request)
     context = {
@@ -49,6 +50,7 @@ async def overview(request: Request, me: PagePrincipal, uow: UowFactory) -> Resp
         "calendar_names": {c.id: c.name for c in calendars}, "metrics": list(SlaMetric),
         "can_manage": me.can(Permission.MANAGE_SERVICE_LEVELS),
         "official_gap": date.today().year + 1 not in covered, "official_last": covered.stop - 1,
+        "service_id": service.calendar_id, "service_hours": service.describe(locale),
     }  # fmt: skip
     return render_page(request, "sla_overview.html", me, context)
 
@@ -157,10 +159,11 @@ async def _calendar_page(
 def _calendar_form(row: CalendarRow | None) -> dict[str, str]:
     if row is None:
         return {"name": "", "hours": "mon-fri 09:00-12:00,13:00-18:00", "time_zone": "Asia/Shanghai",
-                "holidays": "", "workdays": "", "china_official": "on"}  # fmt: skip
+                "holidays": "", "workdays": "", "china_official": "on", "holidays_staffed": ""}  # fmt: skip
     return {
         "name": row.name, "hours": row.hours, "time_zone": row.time_zone, "holidays": "\n".join(row.holidays),
         "workdays": "\n".join(row.workdays), "china_official": "on" if row.china_official else "",
+        "holidays_staffed": "on" if row.holidays_staffed else "",
     }  # fmt: skip
 
 
@@ -184,15 +187,18 @@ async def save_calendar(
     calendar_id: Annotated[str, Form(max_length=20)] = "", name: Annotated[str, Form(max_length=200)] = "",
     hours: Annotated[str, Form(max_length=500)] = "", time_zone: Annotated[str, Form(max_length=64)] = "",
     holidays: Text = "", workdays: Text = "", china_official: Annotated[str, Form(max_length=5)] = "",
+    holidays_staffed: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf)
     staff_only(me)
     values = {"name": name, "hours": hours, "time_zone": time_zone, "holidays": holidays,
-              "workdays": workdays, "china_official": china_official}  # fmt: skip
+              "workdays": workdays, "china_official": china_official,
+              "holidays_staffed": holidays_staffed}  # fmt: skip
     row_id = optional_id(calendar_id, "calendar_id")
     content = sla_admin.CalendarContent(
         name=name, hours=hours, time_zone=time_zone or "Asia/Shanghai", holidays=holidays.split(),
         workdays=workdays.split(), china_official=bool(china_official),
+        holidays_staffed=bool(holidays_staffed),
     )  # fmt: skip
     try:
         async with uow() as u:

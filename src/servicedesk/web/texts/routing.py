@@ -49,8 +49,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rt_expected": ("预计等待", "Expected wait"),
     "rt_unknown": ("无法估计", "Unknown"),
     "rt_unknown_hint": (
-        "没有可接此类工单的坐席在班，或尚无处理时长数据",
-        "Nobody who could take it is on duty, or no handling times are known yet",
+        "没有任何坐席能接此类工单（团队、技能、层级或接单上限），或需等待且尚无处理时长数据",
+        "Nobody could take it (team, skills, tier or capacity), or it must wait and no handling "
+        "times are known yet",
     ),
     "rt_assignable": ("有空位，可立即分配", "Someone has room: assignable now"),
     "rt_blockers": ("无人接单的原因", "Why nobody took it"),
@@ -68,10 +69,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rt_on_shift": ("在班", "On shift"),
     "rt_off_shift": ("不在班", "Off shift"),
     "rt_hours": ("工作时间", "Working hours"),
-    "rt_hours_any": ("在线即可接单", "Whenever online"),
+    "rt_hours_any": ("按服务时间", "Service hours"),
     "rt_hours_hint": (
-        "例如：mon-fri 09:00-18:00（坐席所在时区；留空表示在线即可接单）",
-        "e.g. mon-fri 09:00-18:00 (the agent's time zone; empty: whenever online)",
+        "例如：mon-fri 09:00-18:00（坐席所在时区；留空表示按服务时间）",
+        "e.g. mon-fri 09:00-18:00 (the agent's time zone; empty: the service hours)",
     ),
     "rt_chats": ("会话", "Chats"),
     "rt_tickets": ("工单", "Tickets"),

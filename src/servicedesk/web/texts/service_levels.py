@@ -56,6 +56,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sla_time_zone": ("时区", "Time zone"),
     "sla_china_official": ("使用国家法定节假日与调休", "China's official holidays and make-up days"),
+    "sla_holidays_staffed": ("法定节假日照常服务", "Staffed on public holidays"),
+    "sla_holidays_staffed_hint": (
+        "勾选：法定节假日按上面的营业时间照常服务（服务时间默认如此）；不勾选：法定节假日休息，时效暂停计时，"
+        "客户会被告知节后上线的时间。自定义休息日总是休息。",
+        "Checked: public holidays keep the opening hours above (the service hours' default). "
+        "Unchecked: public holidays are closed, deadlines wait, and customers are told when we reopen "
+        "after the holiday. Extra closed dates are always closed.",
+    ),
+    "sla_public_holidays": ("法定节假日", "Public holidays"),
+    "sla_holidays_open": ("照常服务", "Staffed"),
+    "sla_holidays_closed": ("休息", "Closed"),
+    "sla_service_calendar": ("服务时间", "Service hours"),
+    "sla_service_hours_is": (
+        "服务时间：{hours}。标有“服务时间”的日历同时决定普通咨询的时效、网页聊天的非服务时间提示和欢迎语、"
+        "未设排班坐席的工作时间，以及排队的预计时间。",
+        'Service hours: {hours}. The calendar tagged "Service hours" sets at once the deadlines of '
+        "ordinary questions, the chat's after-hours notice and welcome, the working hours of agents "
+        "without a shift of their own, and the queue's estimates.",
+    ),
     "sla_holidays": ("自定义休息日", "Extra closed dates"),
     "sla_workdays": ("自定义上班日", "Extra working dates"),
     "sla_dates_hint": ("每行一个日期，格式 YYYY-MM-DD。", "One date per line, as YYYY-MM-DD."),
@@ -82,6 +101,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{ticket}「{subject}」的{metric}超时未处理，请主管跟进",
         '{metric} on {ticket} "{subject}" is still overdue: a supervisor should step in',
     ),
+    "n_sla_queue_late": (
+        "{ticket}「{subject}」在排队，预计 {expected} 才有人接手，{metric}将于 {due} 超时：请安排处理",
+        '{ticket} "{subject}" waits in the queue and is expected to be taken at {expected}, past its '
+        "{metric} deadline {due}: please arrange someone",
+    ),
+    "n_nobody_expected": ("（无人可接）", "(nobody who could take it)"),
     "n_sla_top_tier": (
         "{ticket}「{subject}」的{metric}超时，已升级到自动升级的最高层级，请主管处理",
         '{metric} on {ticket} "{subject}" is overdue as high as the ladder goes: a supervisor must act',
