@@ -96,7 +96,10 @@ async def escalate(
         data={"tier": target.tier, "team": target.name, "reason": reason},
     )  # fmt: skip
     await _tell(uow, ticket, target, clock.due_at if clock is not None else None)
-    await routing.route(uow, ticket)  # to an expert of the new team, or its queue
+    # to an expert of the new team, or its queue: a case that was waiting moves there with its
+    # first arrival, and the higher tier is now its own, so it may go up
+    if await routing.after_change(uow, ticket) is None:
+        await routing.route(uow, ticket)
     return target
 
 
