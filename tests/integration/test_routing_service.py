@@ -780,3 +780,19 @@ async def test_a_waiting_chat_customer_hears_their_place_and_the_wait(
     ]
     assert "您前面还有 1 位，预计等待约 16分钟" in (await told(second))[0]
     assert await told(mail) == []
+
+
+async def test_a_waiting_chat_customer_hears_the_queue_in_the_language_they_write(
+    db: Database, world: World
+) -> None:
+    """Dave's profile says Chinese; he writes English, so the queue speaks English to him."""
+    await staff_floor(db, world, alice=Desk(chat_capacity=1, skills={"英语": 3}))
+    await open_case(db, world, "正在处理")
+    waiting = await open_case(db, world, "Refund", body="Hi, where is my refund? It has been a week.")
+    async with UnitOfWork(db, write=False) as uow:
+        told = list(
+            await uow.session.scalars(
+                select(Message.body).where(Message.ticket_id == waiting, Message.kind == MessageKind.REPLY)
+            )
+        )
+    assert len(told) == 1 and told[0].startswith("All our agents are busy: 0 ahead of you")
