@@ -177,3 +177,28 @@ async def test_an_intent_keeps_its_english_answer_template(client: httpx.AsyncCl
         headers=world.sue.auth,
     )
     assert too_long.status_code == 422
+
+
+async def test_the_help_center_shows_each_answer_once_in_the_readers_language(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    source = await _published_source(client, world)
+    english = {
+        "title": "Returns",
+        "body": "Return within 7 days.",
+        "locale": "en",
+        "translation_of": source["id"],
+    }
+    made = (await _article(client, world, english)).json()
+    await client.post(f"{KB}/articles/{made['id']}/publish", json={"revision": 1}, headers=world.eve.auth)
+    chinese = await client.get("/help/articles")
+    assert "退换货政策" in chinese.text and ">Returns<" not in chinese.text
+    client.cookies.set("sd_lang", "en")
+    listed = await client.get("/help/articles")
+    assert ">Returns<" in listed.text and "退换货政策" not in listed.text
+    found = await client.get("/help/articles", params={"q": "退货"})
+    assert ">Returns<" in found.text and "退换货政策" not in found.text
+    page = await client.get(f"/help/articles/{source['id']}")
+    assert (
+        "Also in:" in page.text and f'href="/help/articles/{made["id"]}" lang="en">English</a>' in page.text
+    )

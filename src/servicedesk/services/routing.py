@@ -112,8 +112,9 @@ async def needs_of(uow: UnitOfWork, ticket: Ticket) -> CaseNeeds:
     advisor, the language they write, and its tiers.
 
     The language is read from the customer's latest messages on the case; the profile's only
-    when they wrote nothing that shows one. The tiers: a case may go to its team's tier (the
-    front line's without a team) and no higher — an escalation raises it by giving the case a
+    when they wrote nothing that shows one. The tiers: a case may go to its team's tier and no
+    higher; without a team, to the front line's, or to the lowest tier with a skill it calls for
+    that the front line lacks (`tier_ceiling`). An escalation raises it by giving the case a
     higher team, and a declared major incident it belongs to raises it to the incident's tier."""
     customer = await uow.session.get(Customer, ticket.customer_id)
     assert customer is not None  # a foreign key

@@ -12,6 +12,7 @@ language and fall back to the one they found, saying so (`services.assistant`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
 from sqlalchemy import or_, select
@@ -102,3 +103,25 @@ async def version_in(uow: UnitOfWork, row: Row, locale: str) -> Row | None:
         .order_by(model.updated_at.desc(), model.id.desc())
         .limit(1)
     )
+
+
+async def in_reader_language(uow: UnitOfWork, rows: Sequence[Row], locale: str) -> list[Row]:
+    """One entry per family, in the order of first appearance, each the published version in
+    `locale` where there is one (a help-center list shows "Returns" to an English reader, not
+    "Returns" beside "退换货政策"). One read for the whole list."""
+    if not rows:
+        return []
+    model = type(rows[0])
+    roots = list(dict.fromkeys(root_id(r) for r in rows))
+    wanted = {
+        root_id(v): v
+        for v in await uow.session.scalars(
+            select(model)
+            .where(or_(model.id.in_(roots), model.translation_of_id.in_(roots)))
+            .where(model.locale == locale, model.status == ContentStatus.PUBLISHED)
+        )
+    }
+    first: dict[int, Row] = {}
+    for row in rows:
+        first.setdefault(root_id(row), row)
+    return [wanted.get(root) or first[root] for root in roots]

@@ -3,6 +3,7 @@
 MESSAGES: dict[str, tuple[str, str]] = {
     "intent_answer_en": ("英文回答模板", "Answer template in English"),
     "kb_versions": ("语言版本", "Language versions"),
+    "help_also_in": ("其他语言：", "Also in:"),
     "kb_version_source": ("原文", "source"),
     "kb_add_version_en": ("添加英文版本", "Add the English version"),
     "kb_add_version_zh": ("添加中文版本", "Add the Chinese version"),
