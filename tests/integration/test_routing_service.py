@@ -2,8 +2,11 @@
 a new case and why, the queue with its positions and waits, draining, re-routing when an agent
 goes offline, and the supervisor's changes to the queue.
 
-The floor: Alice (team A, L1) and Bob (team B, L2) are agents; Sue supervises. Carol is a VIP
-customer, Dave a regular one. Monday 2 March 2026, 10:00 in Shanghai.
+The floor: Alice (team A, L1) and Bob (team B, L2) are agents; Sue supervises. Where a test
+needs two interchangeable front-line agents Bob sits in team A too (`Desk(front_line=True)`):
+tiers are a ceiling, so a case with no team reaches an L2-only Bob only when it needs what the
+front line lacks. Carol is a VIP customer, Dave a regular one. Monday 2 March 2026, 10:00 in
+Shanghai.
 """
 
 from __future__ import annotations
@@ -23,14 +26,15 @@ from servicedesk.domain.roles import Principal, Role
 from servicedesk.domain.routing import Exclusion, RouteReason
 from servicedesk.domain.routing_rules import Presence, RoutingPolicy, Workload
 from servicedesk.jobs import routing as queue_drainer
-from servicedesk.services import availability, routing, routing_queue
+from servicedesk.services import availability, incidents, routing, routing_queue, tiers
 from servicedesk.services import tickets as svc
+from servicedesk.services.staff import create_team
 from servicedesk.store.db import Database
-from servicedesk.store.models import AgentSkill, Customer, Event, Message, Ticket
+from servicedesk.store.models import AgentSkill, Customer, Event, Message, TeamMember, Ticket
 from servicedesk.store.routing import Availability, QueueEntry
 from servicedesk.store.sla import Notification
 from servicedesk.store.uow import UnitOfWork
-from tests.conftest import World, make_person
+from tests.conftest import Person, World, make_person
 from tests.integration.test_sla import Frozen
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
@@ -64,10 +68,20 @@ class Desk:
     chat_capacity: int = 3
     hours: str | None = None
     open_chats: int = 0
+    front_line: bool = False  # also a member of team A (L1)
+
+
+async def on_the_front_line(db: Database, world: World, who: str) -> None:
+    async with UnitOfWork(db) as uow:
+        uow.session.add(TeamMember(team_id=world.team_a, user_id=getattr(world, who).user_id))
+        await uow.commit()
 
 
 async def staff_floor(db: Database, world: World, **desks: Desk) -> None:
     """Availability rows, skills and existing loads for the named agents (alice, bob)."""
+    for who, desk in desks.items():
+        if desk.front_line:
+            await on_the_front_line(db, world, who)
     async with UnitOfWork(db) as uow:
         for who, desk in desks.items():
             user_id = getattr(world, who).user_id
@@ -96,10 +110,11 @@ async def open_case(
     tags: tuple[str, ...] = (),
     assignee: int | None = None,
     team: int | None = None,
+    body: str = "内容",
 ) -> int:
     async with UnitOfWork(db) as uow:
         ticket = await svc.create_ticket(
-            uow, sue(world), subject=subject, body="内容", customer_id=getattr(world, customer).customer_id,
+            uow, sue(world), subject=subject, body=body, customer_id=getattr(world, customer).customer_id,
             type=type, priority=priority, channel=channel, tags=tags, assignee_id=assignee, team_id=team,
         )  # fmt: skip
     return ticket.id
@@ -141,8 +156,18 @@ pytestmark = pytest.mark.usefixtures("clock")
 CASES: list[tuple[str, dict[str, Desk], dict[str, Any], str | None, str | None]] = [
     (
         "the better skill wins",
-        {"alice": Desk(skills={"退款": 2}), "bob": Desk(skills={"退款": 5})},
+        {"alice": Desk(skills={"退款": 2}), "bob": Desk(skills={"退款": 5}, front_line=True)},
         {"tags": ("退款",)}, "bob", RouteReason.SKILL,
+    ),
+    (
+        "what the front line can do stays there, however good the L2 expert",
+        {"alice": Desk(skills={"退款": 2}), "bob": Desk(skills={"退款": 5})},
+        {"tags": ("退款",)}, "alice", RouteReason.SKILL,
+    ),
+    (
+        "what only L2 knows goes to L2",
+        {"alice": Desk(), "bob": Desk(skills={"投诉处理": 4})},
+        {"type": TicketType.SERVICE_QUALITY}, "bob", RouteReason.SKILL,
     ),
     (
         "a full agent is passed over",
@@ -156,8 +181,8 @@ CASES: list[tuple[str, dict[str, Desk], dict[str, Any], str | None, str | None]]
     ),
     (
         "an away agent takes a ticket when nobody online fits",
-        {"alice": Desk(presence=Presence.OFFLINE), "bob": Desk(presence=Presence.AWAY)},
-        {"channel": EMAIL}, "bob", RouteReason.AWAY_FALLBACK,
+        {"alice": Desk(presence=Presence.AWAY), "bob": Desk(presence=Presence.OFFLINE, front_line=True)},
+        {"channel": EMAIL}, "alice", RouteReason.AWAY_FALLBACK,
     ),
     (
         "an offline agent takes nothing",
@@ -170,9 +195,19 @@ CASES: list[tuple[str, dict[str, Desk], dict[str, Any], str | None, str | None]]
         {"tags": ("退款",)}, "alice", RouteReason.BEST_MATCH,
     ),
     (
-        "an English case waits for an English writer",
-        {"alice": Desk(skills={"退款": 5}), "bob": Desk(skills={"英语": 3})},
-        {"customer": "carol_en"}, "bob", RouteReason.SKILL,
+        "an English profile counts when the messages show no language",
+        {"alice": Desk(skills={"退款": 5}), "bob": Desk(skills={"英语": 3}, front_line=True)},
+        {"customer": "carol_en", "body": "2026111800042"}, "bob", RouteReason.LANGUAGE,
+    ),
+    (
+        "an English chat goes to the English writer, whatever the profile says",
+        {"alice": Desk(skills={"退款": 5}), "bob": Desk(skills={"英语": 3}, front_line=True)},
+        {"body": "Hi, where is my refund? It has been a week."}, "bob", RouteReason.LANGUAGE,
+    ),
+    (
+        "an English chat waits for an English writer rather than go to one who is free",
+        {"alice": Desk(), "bob": Desk(skills={"英语": 3}, chat_capacity=1, open_chats=1, front_line=True)},
+        {"body": "Hello, my earbuds will not pair with my phone"}, None, RouteReason.LANGUAGE_WAIT,
     ),
     (
         "nobody signed in: the case queues",
@@ -277,6 +312,97 @@ async def test_the_agent_is_told_and_round_robin_remembers(db: Database, world: 
     assert row is not None and row.last_assigned_at == NOW
 
 
+# -- tiers are a ceiling ----------------------------------------------------------------------
+
+
+@dataclass
+class Emergency:
+    team_id: int
+    max: Person  # the emergency group's one member, the best complaint handler of all
+
+
+async def emergency_group(db: Database) -> Emergency:
+    async with UnitOfWork(db) as uow:
+        team_id = (await create_team(uow, None, name="应急小组", tier=3, commit=False)).id
+        await uow.commit()
+    max_ = await make_person(db, "Max", Role.EXPERT, team_ids=(team_id,))
+    async with UnitOfWork(db) as uow:
+        await availability.apply_presence(uow, None, max_.user_id, Presence.ONLINE)
+        uow.session.add(AgentSkill(user_id=max_.user_id, skill="投诉处理", level=5))
+        await uow.commit()
+    return Emergency(team_id, max_)
+
+
+async def a_complaint_behind_a_full_complaint_team(db: Database, world: World) -> tuple[int, Emergency]:
+    """Bob (L2) handles complaints and has no place left; Alice (L1) is off; Max of the
+    emergency group (L3) is free. An ordinary complaint chat arrives."""
+    group = await emergency_group(db)
+    await staff_floor(
+        db, world, alice=Desk(presence=Presence.OFFLINE),
+        bob=Desk(skills={"投诉处理": 4}, chat_capacity=1, open_chats=1),
+    )  # fmt: skip
+    complaint = await open_case(
+        db, world, "客服态度太差，我要投诉", type=TicketType.SERVICE_QUALITY, tags=("投诉",),
+        body="昨天客服直接挂了我电话，要求给个说法！",
+    )  # fmt: skip
+    return complaint, group
+
+
+async def test_an_ordinary_complaint_waits_for_the_full_complaint_team_not_the_emergency_group(
+    db: Database, world: World
+) -> None:
+    complaint, _ = await a_complaint_behind_a_full_complaint_team(db, world)
+    assert await assignee_of(db, complaint) is None
+    event = await last_event(db, complaint)
+    assert event.action == "routing.queued" and RouteReason.TIER_CEILING in codes(event)
+    assert "未升级的 L2 工单不交给更高层级" in event.after["routing_why"]  # type: ignore[index]
+    async with UnitOfWork(db, write=False) as uow:
+        (item,) = await routing_queue.queue_items(uow, sue(world))
+    assert item.blockers == {Exclusion.ABOVE_TIER: 1, Exclusion.FULL: 1}  # Max; Bob
+    assert not item.assignable  # the queue job will not hand it to Max either
+    assert await queue_drainer.drain_once(db) == 0
+    async with UnitOfWork(db, write=False) as uow:
+        (busy,) = await uow.session.scalars(
+            select(Ticket.id).where(Ticket.assignee_id == world.bob.user_id, Ticket.id != complaint)
+        )
+    async with UnitOfWork(db) as uow:  # the complaint team frees a place: theirs
+        await svc.transition_ticket(uow, agent(world, "bob"), busy, to=TicketStatus.RESOLVED)
+    assert await assignee_of(db, complaint) == world.bob.user_id
+
+
+async def test_an_escalated_case_may_go_up(db: Database, world: World) -> None:
+    complaint, group = await a_complaint_behind_a_full_complaint_team(db, world)
+    async with UnitOfWork(db) as uow:
+        await tiers.escalate_ticket(uow, sue(world), complaint, reason="媒体曝光风险", team_id=group.team_id)
+    assert await assignee_of(db, complaint) == group.max.user_id
+    async with UnitOfWork(db, write=False) as uow:
+        entries = list(await uow.session.scalars(select(QueueEntry).where(QueueEntry.ticket_id == complaint)))
+    assert [(e.outcome, e.left_at is not None) for e in entries] == [(routing.REQUEUED, True)]
+
+
+async def test_a_case_of_a_declared_major_incident_may_go_up(db: Database, world: World) -> None:
+    complaint, group = await a_complaint_behind_a_full_complaint_team(db, world)
+    async with UnitOfWork(db) as uow:
+        await incidents.declare_incident(
+            uow, sue(world), title="支付系统故障", tier=3, ticket_ids=[complaint]
+        )
+    assert await assignee_of(db, complaint) == group.max.user_id
+
+
+async def test_a_front_line_case_waits_for_the_front_line(db: Database, world: World) -> None:
+    """Nothing in a refund needs more than the front line has: with Alice full it waits, and
+    neither the L2 expert nor the emergency group takes it."""
+    await emergency_group(db)
+    await staff_floor(
+        db, world, alice=Desk(skills={"退款": 3}, chat_capacity=1, open_chats=1), bob=Desk(skills={"退款": 5})
+    )
+    refund = await open_case(db, world, "退款什么时候到账", tags=("退款",))
+    assert await assignee_of(db, refund) is None
+    async with UnitOfWork(db, write=False) as uow:
+        (item,) = await routing_queue.queue_items(uow, sue(world))
+    assert item.blockers == {Exclusion.ABOVE_TIER: 2, Exclusion.FULL: 1}  # Bob and Max; Alice
+
+
 # -- the queue ---------------------------------------------------------------------------------
 
 
@@ -284,8 +410,9 @@ async def two_queued_behind_a_busy_floor(db: Database, world: World, clock: Froz
     """Two agents with one chat each, both busy (2 slots, 8 minutes a chat by default), and two
     chats queued behind them at NOW and a minute later."""
     await staff_floor(
-        db, world, alice=Desk(chat_capacity=1, open_chats=1), bob=Desk(chat_capacity=1, open_chats=1)
-    )
+        db, world, alice=Desk(chat_capacity=1, open_chats=1),
+        bob=Desk(chat_capacity=1, open_chats=1, front_line=True),
+    )  # fmt: skip
     first = await open_case(db, world, "第一")
     clock.at = NOW + timedelta(minutes=1)
     return first, await open_case(db, world, "第二")
@@ -407,7 +534,7 @@ async def test_a_queued_case_that_closes_leaves_the_queue(db: Database, world: W
 
 
 async def test_going_offline_hands_on_unanswered_cases_only(db: Database, world: World) -> None:
-    await staff_floor(db, world, alice=Desk(), bob=Desk(presence=Presence.AWAY))
+    await staff_floor(db, world, alice=Desk(), bob=Desk(presence=Presence.AWAY, front_line=True))
     unanswered, answered = await open_case(db, world, "未回复"), await open_case(db, world, "已回复")
     email = await open_case(db, world, "邮件", channel=EMAIL)
     async with UnitOfWork(db) as uow:
@@ -663,3 +790,19 @@ async def test_a_waiting_chat_customer_hears_their_place_and_the_wait(
     ]  # never "0 ahead": a place in the queue counts from 1
     assert "您目前排在第 2 位，预计约 16分钟后" in (await told(second))[0]
     assert await told(mail) == []
+
+
+async def test_a_waiting_chat_customer_hears_the_queue_in_the_language_they_write(
+    db: Database, world: World
+) -> None:
+    """Dave's profile says Chinese; he writes English, so the queue speaks English to him."""
+    await staff_floor(db, world, alice=Desk(chat_capacity=1, skills={"英语": 3}))
+    await open_case(db, world, "正在处理")
+    waiting = await open_case(db, world, "Refund", body="Hi, where is my refund? It has been a week.")
+    async with UnitOfWork(db, write=False) as uow:
+        told = list(
+            await uow.session.scalars(
+                select(Message.body).where(Message.ticket_id == waiting, Message.kind == MessageKind.REPLY)
+            )
+        )
+    assert len(told) == 1 and told[0].startswith("All our agents are busy: 0 ahead of you")

@@ -11,7 +11,7 @@ from servicedesk.domain.routing_rules import Presence
 from servicedesk.store.db import Database
 from tests.conftest import World
 from tests.integration.test_pages import sign_in
-from tests.integration.test_routing_service import NOW, Desk, open_case, staff_floor
+from tests.integration.test_routing_service import NOW, Desk, on_the_front_line, open_case, staff_floor
 from tests.integration.test_sla import Frozen
 
 
@@ -23,7 +23,9 @@ def clock(db: Database) -> Frozen:
 
 
 async def _queued(db: Database, world: World, n: int = 2) -> list[int]:
-    """Alice online with one chat place, taken; the next `n` chats wait."""
+    """Alice online with one chat place, taken; the next `n` chats wait. Bob, offline, sits on
+    the front line too, so the waiting chats are his to take when he comes online."""
+    await on_the_front_line(db, world, "bob")
     await staff_floor(db, world, alice=Desk(chat_capacity=1, skills={"退款": 4}))
     await open_case(db, world, "正在处理", tags=("退款",))
     return [await open_case(db, world, f"屏幕<b>碎了</b> {i}") for i in range(n)]
@@ -60,7 +62,7 @@ async def test_my_presence_through_the_api(client: httpx.AsyncClient, world: Wor
 async def test_going_offline_through_the_api_hands_cases_on(
     client: httpx.AsyncClient, db: Database, world: World
 ) -> None:
-    await staff_floor(db, world, alice=Desk(), bob=Desk())
+    await staff_floor(db, world, alice=Desk(), bob=Desk(front_line=True))
     ticket_id = await open_case(db, world)
     chosen = (await client.get(f"/api/v1/tickets/{ticket_id}/routing", headers=world.sue.auth)).json()
     owner = world.alice if chosen["agent_id"] == world.alice.user_id else world.bob

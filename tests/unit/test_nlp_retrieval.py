@@ -13,6 +13,7 @@ import pytest
 from servicedesk.nlp import retrieval
 from servicedesk.nlp.retrieval import Document, HybridIndex, stem
 from servicedesk.nlp.retrieval_eval import retrieval_figures
+from servicedesk.services.demo_knowledge_content import ARTICLES, ENGLISH
 
 PUBLISHED = {"status": "published"}
 
@@ -407,3 +408,21 @@ def test_greetings_around_a_question_do_not_lower_its_confidence(index: HybridIn
     idx = HybridIndex()
     idx.upsert_many([Document("welcome", "欢迎语", ["你好", "在吗"], kind="script"), *KB[:3]])
     assert top(idx, "你好") == "welcome"  # a greeting alone is still searched as itself
+
+
+def test_english_function_words_rank_but_make_no_confidence() -> None:
+    """In a young index "your" and "is" are as rare as any real word: an off-topic English line
+    must not reach the bot's 0.2 threshold through them, and real questions keep their match.
+    The index is the demo shop's: its Chinese articles and their English versions."""
+    index = HybridIndex()
+    index.upsert_many(
+        [Document(f"zh:{a.key}", a.title, questions=a.questions, body=a.body) for a in ARTICLES]
+        + [Document(f"en:{key}", e.title, questions=e.questions, body=e.body) for key, e in ENGLISH.items()]
+    )
+    for chatter in ("Which city is your warehouse in?", "what time is it", "do you sell laptops"):
+        hits = index.search(chatter, k=1)
+        assert not hits or hits[0].confidence < 0.2, (chatter, hits)
+    (real,) = index.search("How do I return an item?", k=1)
+    assert real.id in ("en:returns", "zh:returns") and real.confidence == 1.0
+    (chinese,) = index.search("请问怎么开发票", k=1)
+    assert chinese.id == "zh:invoice" and chinese.confidence > 0.5

@@ -26,6 +26,7 @@ from servicedesk.domain.routing import (
 from servicedesk.domain.routing_rules import (
     PINNED_BAND,
     CaseNeeds,
+    LanguageSource,
     Presence,
     RoutingPolicy,
     RoutingRules,
@@ -35,6 +36,7 @@ from servicedesk.domain.routing_rules import (
     needs_for,
     queue_band,
     queue_key,
+    tier_ceiling,
     workload_of,
 )
 
@@ -55,6 +57,7 @@ def agent(
     chat_cap: int = 3,
     ticket_cap: int = 10,
     tier: int = 1,
+    min_tier: int | None = None,
     teams: tuple[int, ...] = (1,),
     idle_minutes: float | None = 30,
 ) -> AgentState:
@@ -67,6 +70,7 @@ def agent(
         capacity={CHAT: chat_cap, TICKET: ticket_cap},
         load={CHAT: chats, TICKET: tickets},
         tier=tier,
+        min_tier=min_tier,
         team_ids=frozenset(teams),
         last_assigned_at=last,
     )
@@ -165,6 +169,14 @@ def test_it_maps_channels_to_workloads(channel: Channel, kind: Workload) -> None
         (agent(1, chat_cap=0), case(CHAT), Exclusion.NO_CAPACITY),
         (agent(1, tier=1), case(tier=2), Exclusion.WRONG_TIER),
         (agent(1, tier=3), case(tier=2), None),
+        # tiers are a ceiling: an ordinary case goes no higher than its own tier
+        (agent(1, tier=2), case(max_tier=1), Exclusion.ABOVE_TIER),
+        (agent(1, tier=3), case(max_tier=2), Exclusion.ABOVE_TIER),
+        (agent(1, tier=2), case(max_tier=2), None),
+        (agent(1, tier=3, min_tier=1), case(max_tier=1), None),  # also on the front line
+        (agent(1, tier=3), case(max_tier=1, advisor_id=1), None),  # a VIP's advisor, whatever tier
+        (agent(1, tier=3), case(tier=2, max_tier=None), None),  # escalated: no ceiling
+        (agent(1, tier=3, chats=3), case(max_tier=1), Exclusion.ABOVE_TIER),  # before "full"
         (agent(1), ENGLISH, Exclusion.MISSING_SKILL),
         (agent(1, skills={"lang:en": 1}), ENGLISH, Exclusion.MISSING_SKILL),
         (agent(1, skills={"lang:en": 2}), ENGLISH, None),
@@ -334,6 +346,61 @@ def test_it_explains_the_choice_in_both_languages() -> None:
         "Best overall match; Skill English level 3; Skill Refunds level 4; No Billing skill; Load 2/3"
     )
     assert dict(decision.excluded) == {Exclusion.OFFLINE: 1}
+
+
+def test_it_names_the_customers_language_and_where_it_was_read() -> None:
+    needs = needs_for(
+        ticket_type=TicketType.OTHER, channel=Channel.WEB_CHAT, language="en",
+        language_source=LanguageSource.MESSAGES,
+    )  # fmt: skip
+    chosen = choose(needs, [agent(1), agent(2, skills={"lang:en": 4})], now=NOW)
+    assert chosen.agent_id == 2
+    assert chosen.summary() == "综合匹配最优；客户语言 英文（据客户消息识别），坐席 4 级；负载 0/3"
+    assert chosen.summary("en") == (
+        "Best overall match; Customer writes English (detected from what they wrote); agent level 4; Load 0/3"
+    )
+    waiting = choose(needs, [agent(1), agent(2, skills={"lang:en": 4}, chats=3)], now=NOW)
+    assert waiting.agent_id is None
+    assert waiting.summary("en") == (
+        "Nobody can take it now; queued; Customer writes English (detected from what they wrote); "
+        "waits for someone who writes it"
+    )
+
+
+def test_it_says_when_a_case_waits_below_a_free_higher_tier() -> None:
+    decision = choose(case(max_tier=2), [agent(1, tier=2, chats=3), agent(2, tier=3)], now=NOW)
+    assert decision.agent_id is None
+    assert decision.summary() == "暂无可接坐席，进入排队；未升级的 L2 工单不交给更高层级"
+    assert dict(decision.excluded) == {Exclusion.FULL: 1, Exclusion.ABOVE_TIER: 1}
+    assert (decision.fitting, decision.fitting_slots) == (1, 3)  # the wait counts only its own tier
+
+
+@pytest.mark.parametrize(
+    ("needs", "ceiling"),
+    [
+        (case(), 1),  # nothing special: the front line
+        (case(preferred=("refunds",)), 1),  # the front line has refunds
+        (case(preferred=("complaint",)), 2),  # only the complaint team (L2) handles complaints
+        (case(preferred=("refunds", "complaint")), 2),
+        (case(preferred=("technical",)), 1),  # the front line has it, the experts better: still L1
+        (case(required={"lang:en": 2}), 2),  # English at level 2 only among the experts
+        (case(required={"lang:en": 1}), 1),
+        (case(preferred=("billing",)), 1),  # nobody has it: nowhere higher to go
+        (case(preferred=("emergency",)), 3),
+    ],
+)
+def test_a_case_with_no_team_reaches_up_only_for_what_the_front_line_lacks(
+    needs: CaseNeeds, ceiling: int
+) -> None:
+    holders = {
+        "refunds": {1: 3, 2: 4},
+        "complaint": {2: 5, 3: 4},
+        "technical": {1: 2, 2: 5},
+        "lang:en": {1: 1, 2: 4},
+        "emergency": {3: 5},
+    }
+    assert tier_ceiling(needs, holders) == ceiling
+    assert tier_ceiling(needs, holders, RoutingRules(open_max_tier=2)) == max(ceiling, 2)
 
 
 def test_it_explains_an_unavailable_advisor() -> None:

@@ -18,10 +18,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from servicedesk.domain.labels import DEFAULT_LOCALE, Locale, label, register
+from servicedesk.domain.language import language_name
 from servicedesk.domain.routing_rules import (
     DEFAULT_RULES,
     MAX_LEVEL,
     CaseNeeds,
+    LanguageSource,
     Presence,
     RoutingPolicy,
     RoutingRules,
@@ -41,6 +43,7 @@ class Exclusion(StrEnum):
     AWAY = "away"
     OFF_SHIFT = "off_shift"
     WRONG_TIER = "wrong_tier"
+    ABOVE_TIER = "above_tier"  # the case is not escalated: tiers are a ceiling
     MISSING_SKILL = "missing_skill"
     FULL = "full"
 
@@ -57,6 +60,9 @@ class RouteReason(StrEnum):
     SKILL = "skill"
     LACKS = "lacks"
     LOAD = "load"
+    LANGUAGE = "language"  # the chosen agent writes the customer's language
+    LANGUAGE_WAIT = "language_wait"  # nobody free writes it: the case waits for someone who does
+    TIER_CEILING = "tier_ceiling"  # a higher tier was free but the case is not theirs
     AWAY_FALLBACK = "away_fallback"
     NOBODY = "nobody"
 
@@ -69,6 +75,7 @@ for _value, _zh, _en in [
     (Exclusion.AWAY, "离开", "Away"),
     (Exclusion.OFF_SHIFT, "不在班", "Off shift"),
     (Exclusion.WRONG_TIER, "层级不够", "Tier too low"),
+    (Exclusion.ABOVE_TIER, "层级高于工单（未升级）", "Higher tier than the case (not escalated)"),
     (Exclusion.MISSING_SKILL, "缺少所需技能", "Missing a required skill"),
     (Exclusion.FULL, "已满负荷", "At capacity"),
     (RouteReason.ADVISOR, "专属顾问", "Dedicated advisor"),
@@ -79,6 +86,21 @@ for _value, _zh, _en in [
     (RouteReason.SKILL, "技能 {skill} {level} 级", "Skill {skill} level {level}"),
     (RouteReason.LACKS, "无 {skill} 技能", "No {skill} skill"),
     (RouteReason.LOAD, "负载 {load}/{capacity}", "Load {load}/{capacity}"),
+    (
+        RouteReason.LANGUAGE,
+        "客户语言 {language}（{source}），坐席 {level} 级",
+        "Customer writes {language} ({source}); agent level {level}",
+    ),
+    (
+        RouteReason.LANGUAGE_WAIT,
+        "客户语言 {language}（{source}），等待懂{language}的坐席",
+        "Customer writes {language} ({source}); waits for someone who writes it",
+    ),
+    (
+        RouteReason.TIER_CEILING,
+        "未升级的 L{tier} 工单不交给更高层级",
+        "Not escalated: an L{tier} case stays within its tier",
+    ),
     (RouteReason.AWAY_FALLBACK, "在线坐席均不可接，分给离开中的坐席", "Nobody online fits; away agent"),
     (RouteReason.NOBODY, "暂无可接坐席，进入排队", "Nobody can take it now; queued"),
 ]:
@@ -95,7 +117,9 @@ _POLICY_REASON = {
 class AgentState:
     """One agent as routing sees them at one moment. `on_shift` is the service's reading of
     their working hours; `skills` are codes (`canonical_skills`) with levels 1–5; a workload
-    missing from `capacity` is one they do not take. `tier` is the highest tier of their teams."""
+    missing from `capacity` is one they do not take. `tier` is the highest tier of their teams,
+    `min_tier` the lowest (None: the same), which is the one that counts against a case's
+    ceiling: an agent in the front line and the emergency group takes front-line work."""
 
     id: int
     presence: Presence
@@ -106,6 +130,7 @@ class AgentState:
     tier: int = 1
     team_ids: frozenset[int] = frozenset()
     last_assigned_at: datetime | None = None
+    min_tier: int | None = None
 
     def took(self, kind: Workload, now: datetime) -> AgentState:
         """The state after one more case of `kind`, so a batch does not pile onto one agent."""
@@ -127,6 +152,10 @@ def _shown(key: str, value: str | int, locale: Locale) -> str:
         return skill_label(str(value), locale)
     if key == "why":
         return label(Exclusion(str(value)), locale)
+    if key == "language":
+        return language_name(str(value), locale)
+    if key == "source":
+        return label(LanguageSource(str(value)), locale)
     return str(value)
 
 
@@ -159,6 +188,7 @@ def _checker(needs: CaseNeeds, rules: RoutingRules) -> Callable[[AgentState], Ex
     function, because the checks run 500 times a decision and a call costs as much as a check."""
     kind, team, exclude, tier = needs.kind, needs.team_id, needs.exclude, needs.tier
     required, away_ok = tuple(needs.required.items()), kind in rules.away_takes
+    ceiling, advisor = needs.max_tier, needs.advisor_id
 
     def check(agent: AgentState) -> Exclusion | None:
         if agent.id in exclude:
@@ -176,6 +206,10 @@ def _checker(needs: CaseNeeds, rules: RoutingRules) -> Callable[[AgentState], Ex
             return Exclusion.OFF_SHIFT
         if agent.tier < tier:
             return Exclusion.WRONG_TIER
+        if ceiling is not None and agent.id != advisor:
+            lowest = agent.tier if agent.min_tier is None else agent.min_tier
+            if lowest > ceiling:
+                return Exclusion.ABOVE_TIER
         if required and any(agent.skills.get(skill, 0) < level for skill, level in required):
             return Exclusion.MISSING_SKILL
         return Exclusion.FULL if agent.load.get(kind, 0) >= capacity else None
@@ -288,9 +322,10 @@ def choose(
     A case with a dedicated advisor (专属顾问) goes to them under every policy whenever they
     pass every check — online (not away), on shift, with room, the required skills (a language
     they must write), the tier and team — whatever their preferred skills: the relationship is
-    what the customer pays for. Otherwise the policy picks among those who pass, online before
-    away, ties to the lowest id. An advisor not among `agents` counts as offline: the service
-    may pass only the agents signed in."""
+    what the customer pays for; for the same reason the advisor is exempt from the case's tier
+    ceiling (advisors are often senior). Otherwise the policy picks among those who pass,
+    online before away, ties to the lowest id. An advisor not among `agents` counts as offline:
+    the service may pass only the agents signed in."""
     if now.tzinfo is None:
         raise ValueError("routing needs an aware `now`")
     scan = _scan(needs, agents, _checker(needs, rules))
@@ -301,7 +336,7 @@ def choose(
     if needs.advisor_id is not None:
         head.append(Why(RouteReason.ADVISOR_UNAVAILABLE, {"why": str(advisor_why)}))
     if not scan.fit:
-        return scan.decision(None, policy, [Why(RouteReason.NOBODY), *head[1:]])
+        return scan.decision(None, policy, [Why(RouteReason.NOBODY), *head[1:], *_waits_for(scan, rules)])
     key_of = _key_for(policy, needs, rules, now)
     best = max(scan.fit, key=lambda a: (a.presence is Presence.ONLINE, key_of(a), -a.id))
     return _decided(scan, best, head, policy, rules, now)
@@ -311,18 +346,36 @@ def _decided(
     scan: _Scan, agent: AgentState, head: list[Why], policy: RoutingPolicy, rules: RoutingRules, now: datetime
 ) -> Decision:
     needs, kind = scan.needs, scan.needs.kind
-    reasons = [*head, *_skill_reasons(agent, needs)]
+    reasons = [*head, *_skill_reasons(agent, needs, rules)]
     reasons.append(Why(RouteReason.LOAD, {"load": agent.load.get(kind, 0), "capacity": agent.capacity[kind]}))
     if agent.presence is Presence.AWAY:
         reasons.append(Why(RouteReason.AWAY_FALLBACK))
     return replace(scan.decision(agent, policy, reasons), score=score(agent, needs, now, rules))
 
 
-def _skill_reasons(agent: AgentState, needs: CaseNeeds) -> list[Why]:
+def _waits_for(scan: _Scan, rules: RoutingRules) -> list[Why]:
+    """What a queued case waits for that is not plain capacity: someone who writes the
+    customer's language, or its own tier while a higher one had room."""
+    needs, reasons = scan.needs, []
+    if rules.language_skills.get(needs.language) in needs.required:
+        reasons.append(Why(RouteReason.LANGUAGE_WAIT, _language_params(needs)))
+    if needs.max_tier is not None and scan.excluded.get(Exclusion.ABOVE_TIER):
+        reasons.append(Why(RouteReason.TIER_CEILING, {"tier": needs.max_tier}))
+    return reasons
+
+
+def _language_params(needs: CaseNeeds) -> dict[str, str | int]:
+    return {"language": needs.language, "source": needs.language_source.value}
+
+
+def _skill_reasons(agent: AgentState, needs: CaseNeeds, rules: RoutingRules) -> list[Why]:
     reasons = []
+    language_skill = rules.language_skills.get(needs.language)
     for skill in (*needs.required, *needs.preferred):
         level = agent.skills.get(skill, 0)
-        if level > 0:
+        if skill == language_skill:  # named as the customer's language, with where it was read
+            reasons.append(Why(RouteReason.LANGUAGE, {**_language_params(needs), "level": level}))
+        elif level > 0:
             reasons.append(Why(RouteReason.SKILL, {"skill": skill, "level": level}))
         else:
             reasons.append(Why(RouteReason.LACKS, {"skill": skill}))

@@ -38,6 +38,14 @@ class Workload(StrEnum):
     TICKET = "ticket"
 
 
+class LanguageSource(StrEnum):
+    """Where the case's language came from: what the customer wrote, or their profile when
+    nothing they wrote shows a language."""
+
+    MESSAGES = "messages"
+    PROFILE = "profile"
+
+
 class RoutingPolicy(StrEnum):
     SKILLS = "skills"  # best score: skills, spare capacity, idle time, tier
     ROUND_ROBIN = "round_robin"  # whoever was assigned least recently
@@ -50,6 +58,8 @@ for _value, _zh, _en in [
     (Presence.OFFLINE, "离线", "Offline"),
     (Workload.CHAT, "会话", "Chats"),
     (Workload.TICKET, "工单", "Tickets"),
+    (LanguageSource.MESSAGES, "据客户消息识别", "detected from what they wrote"),
+    (LanguageSource.PROFILE, "据客户资料", "from their profile"),
     (RoutingPolicy.SKILLS, "技能匹配", "Skill match"),
     (RoutingPolicy.ROUND_ROBIN, "轮询", "Round robin"),
     (RoutingPolicy.LEAST_LOADED, "最少负载", "Least loaded"),
@@ -132,6 +142,11 @@ class RoutingRules:
     - `reroute_kinds`: what leaves an agent who goes offline — live chats, not the tickets they
       will pick up again on their next shift.
     - `vip_band_boost`: in the queue a VIP case counts this many priority levels higher.
+    - `open_max_tier`: tiers are a ceiling (R-HD-1). A case with no team belongs to the front
+      line, so it reaches no higher tier than this — unless it calls for a skill nobody at this
+      tier has (`tier_ceiling`) — until someone escalates it (which gives it the higher team)
+      or links it to a declared major incident. When its tiers are full it waits rather than
+      overflow into the experts or the emergency group.
     - Keys of `tag_skills`, `language_skills`, `skill_aliases` and `vip_tags` are matched against
       case-folded input: write them in lower case.
     """
@@ -151,10 +166,13 @@ class RoutingRules:
     reroute_kinds: frozenset[Workload] = frozenset({Workload.CHAT})
     weights: ScoreWeights = ScoreWeights()
     vip_band_boost: int = 1
+    open_max_tier: int = 1
 
     def __post_init__(self) -> None:
         if not 1 <= self.required_level <= MAX_LEVEL:
             raise ValueError(f"required_level must be 1–{MAX_LEVEL}, not {self.required_level}")
+        if self.open_max_tier < 1:
+            raise ValueError(f"open_max_tier must be at least 1, not {self.open_max_tier}")
         if any(c < 0 for c in self.default_capacity.values()) or self.vip_band_boost < 0:
             raise ValueError("capacities and the VIP queue boost cannot be negative")
         missing = set(Channel) - set(self.channel_workload)
@@ -193,8 +211,10 @@ def _skill_code(name: str, rules: RoutingRules) -> str:
 class CaseNeeds:
     """What routing needs to know about one case. `required` maps a skill to its minimum level;
     `preferred` skills only raise the score. `tier` is the lowest team tier that may take it
-    (2 after an escalation to the experts). `exclude` names agents who must not get it (the one
-    who just went offline, one who handed it back)."""
+    (2 after an escalation to the experts); `max_tier` the highest (its own tier, unless it was
+    escalated or belongs to a major incident; None: no ceiling). `language` is the one the
+    customer writes and `language_source` how that is known, for the reasons. `exclude` names
+    agents who must not get it (the one who just went offline, one who handed it back)."""
 
     kind: Workload
     required: Mapping[str, int] = field(default_factory=dict)
@@ -205,6 +225,9 @@ class CaseNeeds:
     priority: Priority = Priority.MEDIUM
     team_id: int | None = None
     exclude: frozenset[int] = frozenset()
+    max_tier: int | None = None
+    language: str = "zh"
+    language_source: LanguageSource = LanguageSource.PROFILE
 
 
 def needs_for(
@@ -213,18 +236,22 @@ def needs_for(
     channel: Channel,
     tags: Iterable[str] = (),
     language: str = "zh",
+    language_source: LanguageSource = LanguageSource.PROFILE,
     customer_tier: CustomerTier = CustomerTier.REGULAR,
     advisor_id: int | None = None,
     priority: Priority = Priority.MEDIUM,
     tier: int = 1,
+    max_tier: int | None = None,
     team_id: int | None = None,
     rules: RoutingRules = DEFAULT_RULES,
 ) -> CaseNeeds:
     """`tags` are the case's and the customer's profile tags together (R-AN-4): a 高价值 profile
-    tag makes the case VIP like a VIP tier does."""
+    tag makes the case VIP like a VIP tier does. `language` is the one the customer writes
+    (the service reads it from their messages, the profile only as a fallback)."""
     folded = {t.strip().casefold() for t in tags}
     implied = [*rules.type_skills.get(ticket_type, ()), *sorted(_tag_skills(folded, rules))]
-    language_skill = rules.language_skills.get(language.split("-")[0].casefold())
+    language = language.split("-")[0].casefold()
+    language_skill = rules.language_skills.get(language)
     required = {s: rules.required_level for s in implied if s in rules.required_skills}
     if language_skill is not None:
         required[language_skill] = rules.required_level
@@ -237,7 +264,26 @@ def needs_for(
         advisor_id=advisor_id,
         priority=priority,
         team_id=team_id,
+        max_tier=max_tier,
+        language=language,
+        language_source=language_source,
     )
+
+
+def tier_ceiling(
+    needs: CaseNeeds, holders: Mapping[str, Mapping[int, int]], rules: RoutingRules = DEFAULT_RULES
+) -> int:
+    """The highest tier a case with no team may go to: the front line (`open_max_tier`), or, for
+    each skill the case calls for that nobody there has, the lowest tier where someone has it
+    (a complaint reaches the complaint team when the front line has no complaint handler, and
+    never the emergency group). `holders` maps a skill code to {team tier: best level there}."""
+    ceiling = rules.open_max_tier
+    wanted = {**dict.fromkeys(needs.preferred, 1), **needs.required}
+    for skill, level in wanted.items():
+        tiers = [tier for tier, best in holders.get(skill, {}).items() if best >= level]
+        if tiers and min(tiers) > ceiling:
+            ceiling = min(tiers)
+    return ceiling
 
 
 def _tag_skills(tags: set[str], rules: RoutingRules) -> set[str]:

@@ -15,7 +15,6 @@ the admin page takes effect on the next message on every process.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,6 +39,7 @@ from servicedesk.domain.classification import IntentHint
 from servicedesk.domain.errors import Conflict, NotFound
 from servicedesk.domain.knowledge import ContentStatus, render
 from servicedesk.domain.labels import label
+from servicedesk.domain.language import EN, ZH, detect, language_name, supported
 from servicedesk.domain.roles import Permission, Principal, Visibility
 from servicedesk.nlp.embeddings import Encoder
 from servicedesk.nlp.intent import IntentModel
@@ -55,6 +55,7 @@ from servicedesk.services.outbox import enqueue
 from servicedesk.services.progress import tell_customer
 from servicedesk.services.scripts import welcome_text
 from servicedesk.services.tickets import adopt_conversation
+from servicedesk.services.translations import version_in
 from servicedesk.store.assistant import BotSession, BotTurn, Intent, ReviewStatus
 from servicedesk.store.knowledge import Article, Script
 from servicedesk.store.models import Conversation, Customer, Message, Ticket
@@ -62,8 +63,7 @@ from servicedesk.store.uow import UnitOfWork
 
 BOT_CHANNELS = frozenset({Channel.WEB_CHAT, Channel.WECHAT, Channel.WEIBO, Channel.DOUYIN})
 ANSWER_MAX = 600  # characters of an article quoted in a chat; the rest is a link away
-_LATIN = re.compile(r"[A-Za-z]")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+TEMPLATE_LANGUAGE = ZH  # an intent's `answer` is written in Chinese; `answer_en` is the English
 
 
 @dataclass(frozen=True)
@@ -98,13 +98,6 @@ class _Answer:
     script_id: int | None = None
     missing: tuple[str, ...] = ()
     not_found: dict[str, str] | None = None  # a connector found nothing for these slots
-
-
-def locale_of(text: str, fallback: str = "zh") -> str:
-    """English when the customer writes Latin letters and no Chinese; else the fallback."""
-    if _CJK.search(text):
-        return "zh"
-    return "en" if _LATIN.search(text) else fallback
 
 
 class Brain:
@@ -251,7 +244,7 @@ class Assistant:
             )  # fmt: skip
             uow.session.add(session)
         memory = Memory(session.state, session.misses, session.pending_intent)
-        locale = locale_of(message.body, customer.locale)
+        locale = await self._language_of(uow, customer, conversation.id, message.body)
         answer = await self._understand(uow, customer, message.body, memory, locale)
         heard = Understanding(
             text=message.body,
@@ -280,6 +273,23 @@ class Assistant:
         )  # fmt: skip
         uow.session.add(turn)
         return await self._act(uow, customer, conversation, session, decision, answer, locale)
+
+    async def _language_of(
+        self, uow: UnitOfWork, customer: Customer, conversation_id: int, text: str | None = None
+    ) -> str:
+        """The language to answer in: the one this message is written in; for a message that
+        shows none (a rating "5", an order number) the one the conversation was in; for the
+        first such message, the customer's profile."""
+        written = detect(text) if text is not None else None
+        if written is not None:
+            return written
+        before = await uow.session.scalar(
+            select(BotTurn.locale)
+            .where(BotTurn.conversation_id == conversation_id)
+            .order_by(BotTurn.id.desc())
+            .limit(1)
+        )
+        return supported(before or customer.locale)
 
     def _asked_again(self, memory: Memory, decision: Decision) -> Decision:
         """Asking for the same order number twice counts as a miss: the third time, a person."""
@@ -331,10 +341,11 @@ class Assistant:
             found.missing = missing
             return found
         values = {"customer_name": customer.name, "bot_name": self.config.bot_name, **slots}
+        template, written_in = _template(intent, locale)
         if intent.connector:
             connector = self.connectors.get(intent.connector)
-            looked_up = (
-                await connector.lookup(uow, customer_id=customer.id, slots=slots, locale=locale)
+            looked_up = (  # the order's status in the words of the template it fills
+                await connector.lookup(uow, customer_id=customer.id, slots=slots, locale=written_in)
                 if connector
                 else None
             )
@@ -342,16 +353,18 @@ class Assistant:
                 found.missing, found.not_found = tuple(intent.slots), slots
                 return found
             values.update(looked_up)
-        if intent.answer.strip():
-            found.text = render(intent.answer, values).text
+        if template:
+            found.text = _in_language(render(template, values).text, written_in, locale)
         elif intent.script_id is not None:
             script = await uow.session.get(Script, intent.script_id)
             if script is not None and script.status is ContentStatus.PUBLISHED:
-                found.text, found.script_id = render(script.body, values).text, script.id
+                shown = await version_in(uow, script, locale) or script
+                found.text = _in_language(render(shown.body, values).text, shown.locale, locale)
+                found.script_id = shown.id
         if found.text is None and intent.article_id is not None:
             article = await uow.session.get(Article, intent.article_id)
             if article is not None and article.status is ContentStatus.PUBLISHED:
-                found.text, found.article_id = _quote(article, locale), article.id
+                found.text, found.article_id = await _quote_in(uow, article, locale)
         if found.text is None and not intent.handoff:
             # a broad intent: the topic is known, the article is the best match for the words
             searched = await self._fallback_article(uow, text, locale)
@@ -359,16 +372,17 @@ class Assistant:
         return found
 
     async def _fallback_article(self, uow: UnitOfWork, text: str, locale: str) -> _Answer:
-        """No intent: a published article that matches the question well enough still answers."""
-        hits = await search_articles(uow, None, text, k=1, locale=locale)
+        """No intent: a published article that matches the question well enough still answers,
+        in the customer's language where it has a version in it. Every language is searched:
+        an English question may match the English phrasings of a Chinese-only article."""
+        hits = await search_articles(uow, None, text, k=1)
         if not hits:
             return _Answer()
         best = hits[0]
         if best.confidence < self.config.article_min_confidence:
             return _Answer(confidence=best.confidence)
-        return _Answer(
-            text=_quote(best.article, locale), confidence=best.confidence, article_id=best.article.id
-        )
+        quoted, article_id = await _quote_in(uow, best.article, locale)
+        return _Answer(text=quoted, confidence=best.confidence, article_id=article_id)
 
     async def _rate_last_answer(self, uow: UnitOfWork, conversation_id: int, rating: int) -> BotTurn | None:
         last = await uow.session.scalar(
@@ -473,7 +487,7 @@ class Assistant:
         urgency = intent.urgency if intent else Urgency.NORMAL
         why = _Why(HandoffReason.TAKEN_OVER, intent, last.confidence if last else 0.0, urgency, (), None)
         ticket = await self._open_case(uow, actor, customer, conversation, session, why)
-        locale = customer.locale if customer.locale in ("zh", "en") else "zh"
+        locale = await self._language_of(uow, customer, conversation_id)
         await tell_customer(
             uow, ticket, bot_text("taken_over", locale, agent=actor.name), reason="taken_over"
         )
@@ -632,6 +646,31 @@ def _slot_question(answer: _Answer, locale: str, name: Mapping[str, str]) -> str
     slot = answer.missing[0] if answer.missing else "order_no"
     key = f"ask_{slot}"
     return bot_text(key if key in BOT_TEXTS else "clarify", locale, **name)
+
+
+def _template(intent: Intent, locale: str) -> tuple[str, str]:
+    """The intent's answer template for a customer writing `locale` and the language it is
+    written in; "" when the intent answers with a script or an article instead."""
+    if locale == EN and intent.answer_en.strip():
+        return intent.answer_en, EN
+    if intent.answer.strip():
+        return intent.answer, TEMPLATE_LANGUAGE
+    return "", locale
+
+
+def _in_language(text: str, written_in: str, locale: str) -> str:
+    """The answer as it is, or — when it exists only in another language — said plainly first,
+    in the customer's own language, rather than switching languages without a word."""
+    if written_in == locale:
+        return text
+    return bot_text("only_in", locale, language=language_name(written_in, locale)) + "\n" + text
+
+
+async def _quote_in(uow: UnitOfWork, article: Article, locale: str) -> tuple[str, int]:
+    """The article's version in the customer's language where one is published, else the
+    article itself with the plain statement; the text and the id of the version quoted."""
+    shown = await version_in(uow, article, locale) or article
+    return _in_language(_quote(shown, locale), shown.locale, locale), shown.id
 
 
 def _quote(article: Article, locale: str) -> str:

@@ -1,7 +1,9 @@
 """What the bot says around its answers, in Chinese and English.
 
 The answers themselves come from the knowledge base, the script library and the intents'
-templates; these are only the frame (ask for a rating, ask for an order number, hand over).
+templates; these are only the frame (ask for a rating, ask for an order number, hand over, say
+that an answer exists only in another language). Every one is sent in the language the
+customer writes (`Assistant._language_of`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ BOT_TEXTS: dict[str, tuple[str, str]] = {
         "you are number {position} in the queue and an agent is expected {eta}",
     ),
     "more": ("详情请见：{title}", "More: {title}"),
+    "only_in": ("抱歉，这个回答目前只有{language}版本：", "This answer is only available in {language}:"),
 }
 
 

@@ -87,7 +87,8 @@ class AgentRecord:
     hours: BusinessCalendar = field(default_factory=BusinessCalendar)  # `working_calendar`
     skills: dict[str, int] = field(default_factory=dict)
     team_ids: frozenset[int] = frozenset()
-    tier: int = 1
+    tier: int = 1  # the highest tier of their teams; `min_tier` the lowest (1 without a team)
+    min_tier: int = 1
     load: dict[Workload, int] = field(default_factory=dict)
 
 
@@ -149,15 +150,18 @@ async def _fill(uow: UnitOfWork, records: dict[int, AgentRecord]) -> None:
     ):
         records[user_id].skills[skill] = level
     teams: dict[int, set[int]] = {}
+    tiers: dict[int, list[int]] = {}
     for user_id, team_id, tier in await uow.session.execute(
         select(TeamMember.user_id, TeamMember.team_id, Team.tier)
         .join(Team, Team.id == TeamMember.team_id)
         .where(TeamMember.user_id.in_(ids))
     ):
         teams.setdefault(user_id, set()).add(team_id)
-        records[user_id].tier = max(records[user_id].tier, tier)
+        tiers.setdefault(user_id, []).append(tier)
     for user_id, member_of in teams.items():
-        records[user_id].team_ids = frozenset(member_of)
+        record = records[user_id]
+        record.team_ids = frozenset(member_of)
+        record.tier, record.min_tier = max(1, *tiers[user_id]), min(tiers[user_id])
     for user_id, load in (await loads(uow, ids)).items():
         records[user_id].load = load
 

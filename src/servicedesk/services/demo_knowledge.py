@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -21,6 +21,7 @@ from servicedesk.services.assistant import Assistant
 from servicedesk.services.demo_knowledge_content import (
     ARTICLES,
     CARRIERS,
+    ENGLISH,
     INTENTS,
     ORDER_ITEMS,
     ORDER_STATUSES,
@@ -76,6 +77,15 @@ async def load_knowledge(
         ).cleaned()  # fmt: skip
         article = await add_article(uow, None, content, status=ContentStatus.PUBLISHED, note="demo")
         article_ids[spec.key] = article.id
+        english = ENGLISH.get(spec.key)
+        if english is not None:
+            translation = replace(
+                content, title=english.title, body=english.body, questions=english.questions, locale="en"
+            )
+            await add_article(
+                uow, None, translation.cleaned(), status=ContentStatus.PUBLISHED, note="demo",
+                translation_of=article,
+            )  # fmt: skip
     for script in SCRIPTS:
         uow.session.add(
             Script(
@@ -100,6 +110,7 @@ async def load_knowledge(
                 slots=list(intent.slots),
                 article_id=article_ids[intent.article] if intent.article else None,
                 answer=intent.answer,
+                answer_en=intent.answer_en,
                 connector=intent.connector,
                 handoff=intent.handoff,
                 ticket_type=intent.ticket_type,
@@ -112,7 +123,9 @@ async def load_knowledge(
     orders = _orders(uow, order_customers, random.Random(seed))
     uow.session.add_all(orders)
     await uow.session.flush()
-    return KnowledgeSummary(len(ARTICLES), len(SCRIPTS), len(INTENTS), len(orders), created=True)
+    return KnowledgeSummary(
+        len(ARTICLES) + len(ENGLISH), len(SCRIPTS), len(INTENTS), len(orders), created=True
+    )
 
 
 def _orders(uow: UnitOfWork, customers: Sequence[int], rng: random.Random) -> list[DemoOrder]:

@@ -3,6 +3,11 @@
 Written for this project. The intents' examples are how customers of a web shop ask; they are
 deliberately different sentences from the scripted conversations `servicedesk eval` measures
 the bot on (nlp/data/selfservice.jsonl), so that figure is not a memory test.
+
+The shop's standard answers have English versions (`ENGLISH`, loaded as translations of the
+Chinese articles); the three product guides stay Chinese-only, as product documentation often
+is, so the demo shows both an English answer and the bot saying plainly that one exists only
+in Chinese.
 """
 
 from __future__ import annotations
@@ -26,6 +31,15 @@ class ArticleSpec:
 
 
 @dataclass(frozen=True)
+class EnglishVersion:
+    """An article's English version: title, answer and the English ways customers ask."""
+
+    title: str
+    body: str
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ScriptSpec:
     scenario: ScriptScenario
     title: str
@@ -43,6 +57,7 @@ class IntentSpec:
     examples: tuple[str, ...]
     article: str | None = None  # ArticleSpec.key
     answer: str = ""
+    answer_en: str = ""
     connector: str | None = None
     slots: tuple[str, ...] = ()
     handoff: bool = False
@@ -289,6 +304,7 @@ INTENTS: tuple[IntentSpec, ...] = (
             "order status please",
         ),
         answer=ORDER_ANSWER,
+        answer_en=ORDER_ANSWER_EN,
         connector="orders",
         slots=("order_no",),
     ),
@@ -530,8 +546,97 @@ INTENTS: tuple[IntentSpec, ...] = (
         "Greeting",
         ("你好", "在吗", "您好", "有人吗", "哈喽", "早上好", "hello", "hi there"),
         answer="您好，我是智能客服{bot_name}，请问有什么可以帮您？",
+        answer_en="Hello, I'm {bot_name}, the virtual assistant. How can I help you?",
     ),
 )
+
+ENGLISH: dict[str, EnglishVersion] = {
+    "returns": EnglishVersion(
+        "Returns and exchanges",
+        "Within 7 days of delivery you can return an item for any reason if it is undamaged and complete; "
+        "within 15 days you can exchange it for a performance fault. To apply: My orders → choose the "
+        "order → After-sales service, give the reason and upload photos; once approved, send it back to "
+        "the address shown. We pay the shipping for quality problems; for a no-reason return you pay it "
+        "(claim it back if you bought return-shipping insurance). Custom-made items, activated software "
+        "and virtual goods cannot be returned without a reason.",
+        ("how do I return an item", "can I exchange a faulty product", "who pays for return shipping"),
+    ),
+    "refund_time": EnglishVersion(
+        "When will my refund arrive",
+        "Once the returned item is received and checked, we issue the refund within 1 working day. It goes "
+        "back the way you paid: Alipay and WeChat Pay in 1–3 working days, bank cards in 3–7 working days, "
+        "credit cards when your bank posts it. Follow it under My orders → After-sales details.",
+        ("when will I get my refund", "my refund has not arrived", "where is my refund"),
+    ),
+    "invoice": EnglishVersion(
+        "Getting an invoice",
+        "When ordering, choose an electronic standard invoice or a special VAT invoice. For an order "
+        "without one, request it under My orders → Request invoice with the invoice title and taxpayer ID; "
+        "electronic invoices reach your e-mail within 24 hours after the order completes. A special VAT "
+        "invoice needs proof of general-taxpayer status and is posted within 5 working days of approval.",
+        ("how do I get an invoice", "can I get a VAT invoice", "the invoice title is wrong"),
+    ),
+    "change_address": EnglishVersion(
+        "Changing the delivery address",
+        "Before the order ships you can change the address yourself: My orders → Order details → Change "
+        "address. A shipped order cannot be changed directly: ask the courier to redirect it, or refuse it "
+        "and order again. If you need our help, reply with the order number and ask for an agent.",
+        (
+            "change my delivery address",
+            "I entered the wrong address",
+            "can I change the address after ordering",
+        ),
+    ),
+    "shipping_problem": EnglishVersion(
+        "Problems with a delivery",
+        "If tracking has not moved for 48 hours, shows delivered but nothing arrived, or the parcel is "
+        "damaged, first check the tracking number in Order details and contact the courier. If you need us "
+        "to step in, send the order number and photos of the parcel: within 24 hours we check with the "
+        "courier and offer a solution (a replacement or a refund).",
+        ("my package is lost", "tracking has not updated", "it says delivered but I did not get it"),
+    ),
+    "delivery_time": EnglishVersion(
+        "Shipping and delivery times",
+        "Items in stock ship within 24 hours of payment (pre-orders on the date shown on the page). "
+        "Jiangsu, Zhejiang and Shanghai usually receive them the next day, other regions in 2–4 days, "
+        "remote areas in 5–7 days. During big sales shipping may take 1–2 days longer.",
+        ("how long does delivery take", "when will you ship", "how long is shipping"),
+    ),
+    "coupon": EnglishVersion(
+        "Using coupons",
+        "Coupons are matched automatically at checkout once the order reaches their threshold; one shop "
+        "coupon and one platform coupon per order. When you get a refund, used coupons come back under "
+        "the coupon rules (expired ones do not).",
+        ("how do coupons work", "my coupon does not work", "can I use two coupons"),
+    ),
+    "price_protection": EnglishVersion(
+        "Price protection",
+        "If the price drops within 7 days of delivery, apply under My orders → Price protection for the "
+        "difference, refunded as a coupon or the way you paid. Flash sales, group buys and orders with "
+        "time-limited discounts are not covered.",
+        ("the price dropped after I bought it", "can I get the difference back"),
+    ),
+    "account": EnglishVersion(
+        "Account and password",
+        "Forgot your password? Tap “Forgot password” on the sign-in page and reset it after verifying your "
+        "linked mobile number. Changing the linked number requires the old one; if it is no longer in use, "
+        "ask for an agent and have proof of identity ready.",
+        ("I forgot my password", "I cannot log in", "change my phone number"),
+    ),
+    "payment": EnglishVersion(
+        "Payment methods and failed payments",
+        "We accept Alipay, WeChat Pay, UnionPay cards and Huabei instalments. If a payment fails, check "
+        "your balance and payment limit or try another method. If you were charged but the order still "
+        "shows unpaid, the money is returned automatically within 24 hours.",
+        ("payment failed", "I was charged but the order is unpaid", "can I pay in instalments"),
+    ),
+    "cancel_order": EnglishVersion(
+        "Cancelling an order",
+        "An order that has not shipped can be cancelled in Order details → Cancel order, and the money goes "
+        "back the way you paid. For a shipped order, apply for a return after delivery, or refuse the parcel.",
+        ("cancel my order", "I ordered by mistake", "how do I cancel an order"),
+    ),
+}
 
 ORDER_ITEMS = (
     ("星辰手机 X5 256G 曜石黑", "3299.00"), ("声悦耳机 Pro 白色", "899.00"), ("快充充电器 65W", "149.00"),

@@ -44,7 +44,7 @@ from servicedesk.domain.errors import Conflict, Forbidden, NotFound, ValidationF
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Permission, Principal
 from servicedesk.domain.text import one_line
-from servicedesk.services import progress
+from servicedesk.services import progress, routing
 from servicedesk.services.access import require, require_staff, ticket_scope
 from servicedesk.services.staff import names_of
 from servicedesk.services.ticket_queries import ACTIVE, TicketFilter, list_tickets
@@ -341,6 +341,9 @@ async def _link(uow: UnitOfWork, actor: Principal, incident: Incident, ticket_id
         )  # fmt: skip
     if new:
         incident.updated_at = now
+        await uow.session.flush()
+        for ticket_id in new:  # a waiting case may now go up to the incident's tier
+            await routing.after_change(uow, found[ticket_id], actor)
     return Linked(linked=new, already=sorted(held))
 
 

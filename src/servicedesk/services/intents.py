@@ -1,8 +1,9 @@
 """Administering the bot's intents (R-BOT-1): examples, slots, the answer, hand-off.
 
-An intent answers with a template (filled by its connector), a script or an article; one with
-none of them is answered by searching the knowledge base for the customer's words, which suits
-broad topics ("a question about a product") better than one fixed article.
+An intent answers with a template (filled by its connector; `answer_en` is its English
+wording), a script or an article; one with none of them is answered by searching the knowledge
+base for the customer's words, which suits broad topics ("a question about a product") better
+than one fixed article.
 
 Saving an intent changes `updated_at`, which is what the assistant's model stamp watches, so
 the classifier is retrained before the next customer message on every process.
@@ -43,6 +44,7 @@ class IntentContent:
     script_id: int | None = None
     answer: str = ""
     connector: str | None = None
+    answer_en: str = ""  # the template in English, for customers who write English
     handoff: bool = False
     ticket_type: TicketType | None = None
     urgency: Urgency = Urgency.NORMAL
@@ -78,8 +80,9 @@ async def _check(uow: UnitOfWork, content: IntentContent) -> dict[str, str]:
         errors["article_id"] = f"no article {content.article_id}"
     if content.script_id is not None and await uow.session.get(Script, content.script_id) is None:
         errors["script_id"] = f"no script {content.script_id}"
-    if len(content.answer) > 5000:
-        errors["answer"] = "at most 5000 characters"
+    for field in ("answer", "answer_en"):
+        if len(getattr(content, field)) > 5000:
+            errors[field] = "at most 5000 characters"
     return errors
 
 

@@ -26,6 +26,7 @@ from servicedesk.domain.knowledge import ContentStatus, StaleReason, stale_reaso
 from servicedesk.domain.labels import SUPPORTED_LOCALES
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Permission, Principal
+from servicedesk.services import translations
 from servicedesk.services.access import access_ticket_by_id, require
 from servicedesk.services.knowledge_index import refresh_after_commit
 from servicedesk.services.staff import names_of
@@ -253,11 +254,23 @@ async def create_article(
     *,
     note: str = "",
     source_ticket_id: int | None = None,
+    translation_of: int | None = None,
 ) -> Article:
-    """A new draft at revision 1, owned by its author."""
+    """A new draft at revision 1, owned by its author; with `translation_of`, that article's
+    version in `content.locale` (`services.translations`)."""
     require(actor, Permission.WRITE_KNOWLEDGE)
+    content = content.cleaned()
+    source = None
+    if translation_of is not None:
+        found = await uow.session.get(Article, translation_of)
+        if not _visible(found, actor):
+            raise ValidationFailed(
+                "unknown article", fields={"translation_of": f"no article {translation_of}"}
+            )
+        assert found is not None
+        source = await translations.source_for(uow, found, content.locale)
     article = await add_article(
-        uow, actor, content.cleaned(), note=clean_note(note), source_ticket_id=source_ticket_id
+        uow, actor, content, note=clean_note(note), source_ticket_id=source_ticket_id, translation_of=source
     )
     await uow.commit()
     return article
@@ -271,9 +284,11 @@ async def add_article(
     status: ContentStatus = ContentStatus.DRAFT,
     note: str = "",
     source_ticket_id: int | None = None,
+    translation_of: Article | None = None,
 ) -> Article:
     """The insert behind `create_article` and the importer — cleaned content, no permission
-    check, not committed. `actor` None is the system (the command line)."""
+    check, not committed. `actor` None is the system (the command line). `translation_of` is
+    a checked source (`translations.source_for`)."""
     now = uow.now()
     article = Article(
         title=content.title, body=content.body, questions=list(content.questions),
@@ -281,11 +296,15 @@ async def add_article(
         locale=content.locale, status=status, owner_id=actor.user_id if actor else None,
         review_by=content.review_by, source_ticket_id=source_ticket_id, revision=1,
         created_at=now, updated_at=now, published_at=now if status is ContentStatus.PUBLISHED else None,
+        translation_of_id=translation_of.id if translation_of is not None else None,
     )  # fmt: skip
     uow.session.add(article)
     await uow.session.flush()
     uow.session.add(_snapshot(uow, article, actor, note))
-    _record(uow, actor, "article.created", article, {}, content_fields(article), note)
+    created = content_fields(article) | {"locale": article.locale}
+    if translation_of is not None:
+        created["translation_of"] = translation_of.id
+    _record(uow, actor, "article.created", article, {}, created, note)
     refresh_after_commit(uow, articles=[article])
     return article
 
@@ -325,6 +344,7 @@ async def update_article(
     _may_edit(actor, article)
     merged = _merge(content_of(article), changes).cleaned()
     _check_revision(article, expected_revision)
+    await translations.check_locale_change(uow, article, merged.locale)
     if await revise(uow, actor, article, merged, expected_revision=expected_revision, note=clean_note(note)):
         await uow.commit()
     return article
@@ -475,11 +495,13 @@ async def restore_article(
 
 @dataclass(frozen=True, slots=True)
 class ArticleView:
-    """An article with what a list or page shows beside it."""
+    """An article with what a list or page shows beside it; `versions` (the article's page
+    only) are its language versions the reader may see, itself included."""
 
     article: Article
     stale: tuple[StaleReason, ...]
     owner_name: str | None = None
+    versions: tuple[Article, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -568,7 +590,8 @@ async def get_article(uow: UnitOfWork, principal: Principal | None, article_id: 
     assert article is not None
     names = await names_of(uow, [article.owner_id]) if reads_drafts(principal) else {}
     stale = stale_of(article, await product_versions(uow), today(uow))
-    return ArticleView(article, stale, names.get(article.owner_id or 0))
+    versions = tuple(v for v in await translations.versions(uow, article) if _visible(v, principal))
+    return ArticleView(article, stale, names.get(article.owner_id or 0), versions)
 
 
 async def articles_by_ids(

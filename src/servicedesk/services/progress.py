@@ -24,8 +24,9 @@ from servicedesk.domain.labels import duration_words
 from servicedesk.domain.routing_rules import Workload
 from servicedesk.domain.sla import ClockState, SlaMetric
 from servicedesk.services import routing, service_hours
+from servicedesk.services.customer_language import case_language
 from servicedesk.services.outbound import latest_conversation_id, queue_reply
-from servicedesk.store.models import Customer, Message, Ticket, User
+from servicedesk.store.models import Message, Ticket, User
 from servicedesk.store.routing import QueueEntry
 from servicedesk.store.sla import SlaClock
 from servicedesk.store.uow import UnitOfWork
@@ -158,8 +159,10 @@ async def tell_customer(uow: UnitOfWork, ticket: Ticket, body: str, *, reason: s
 
 
 async def customer_locale(uow: UnitOfWork, ticket: Ticket) -> str:
-    customer = await uow.session.get(Customer, ticket.customer_id)
-    return customer.locale if customer is not None else "zh"
+    """The language the customer writes on this case; their profile's only when nothing they
+    wrote shows one (a web-chat visitor's profile says Chinese whatever they type)."""
+    language, _ = await case_language(uow, ticket)
+    return language
 
 
 async def expected_answer(uow: UnitOfWork, ticket: Ticket) -> datetime | None:

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from servicedesk.domain.calendars import BusinessCalendar
 from servicedesk.domain.catalog import Channel, Priority
@@ -36,6 +36,7 @@ from servicedesk.domain.routing import AgentState, Decision, RouteReason, Why, c
 from servicedesk.domain.routing import reroute_from as plan_reroute
 from servicedesk.domain.routing_rules import (
     CaseNeeds,
+    LanguageSource,
     Presence,
     RoutingPolicy,
     RoutingRules,
@@ -43,13 +44,16 @@ from servicedesk.domain.routing_rules import (
     canonical_skills,
     needs_for,
     queue_band,
+    tier_ceiling,
     workload_of,
 )
 from servicedesk.domain.waiting import helper_of, pickup_at
 from servicedesk.services import availability, notifications, sla
 from servicedesk.services.availability import LOADED, AgentRecord
+from servicedesk.services.customer_language import case_language
 from servicedesk.settings import Settings
-from servicedesk.store.models import Customer, CustomerTag, Team, Ticket
+from servicedesk.store.incidents import Incident, IncidentTicket
+from servicedesk.store.models import AgentSkill, Customer, CustomerTag, Team, TeamMember, Ticket, User
 from servicedesk.store.routing import Availability, QueueEntry
 from servicedesk.store.uow import UnitOfWork
 
@@ -75,7 +79,7 @@ def state_of(record: AgentRecord, skills: Mapping[str, int]) -> AgentState:
     return AgentState(
         id=record.user_id, presence=record.presence, on_shift=record.on_shift, skills=skills,
         capacity=record.capacity, load=record.load, tier=record.tier, team_ids=record.team_ids,
-        last_assigned_at=record.last_assigned_at,
+        last_assigned_at=record.last_assigned_at, min_tier=record.min_tier,
     )  # fmt: skip
 
 
@@ -111,18 +115,58 @@ async def agent_states(uow: UnitOfWork, *, user_ids: Iterable[int] | None = None
 
 
 async def needs_of(uow: UnitOfWork, ticket: Ticket) -> CaseNeeds:
-    """The case's needs from its type, channel and tags, the customer's tier, profile tags,
-    language and advisor, and its team's tier."""
+    """The case's needs from its type, channel and tags, the customer's tier, profile tags and
+    advisor, the language they write, and its tiers.
+
+    The language is read from the customer's latest messages on the case; the profile's only
+    when they wrote nothing that shows one. The tiers: a case may go to its team's tier and no
+    higher; without a team, to the front line's, or to the lowest tier with a skill it calls for
+    that the front line lacks (`tier_ceiling`). An escalation raises it by giving the case a
+    higher team, and a declared major incident it belongs to raises it to the incident's tier."""
     customer = await uow.session.get(Customer, ticket.customer_id)
     assert customer is not None  # a foreign key
     profile = await uow.session.scalars(select(CustomerTag.tag).where(CustomerTag.customer_id == customer.id))
     team = await uow.session.get(Team, ticket.team_id) if ticket.team_id is not None else None
-    return needs_for(
+    language, source = await case_language(uow, ticket, customer)
+    rules = rules_for(uow.settings)
+    needs = needs_for(
         ticket_type=ticket.type, channel=ticket.channel, tags=[*(t.tag for t in ticket.tags), *profile],
-        language=customer.locale, customer_tier=customer.tier, advisor_id=customer.advisor_id,
-        priority=ticket.priority, tier=team.tier if team is not None else 1, team_id=ticket.team_id,
-        rules=rules_for(uow.settings),
+        language=language, language_source=source, customer_tier=customer.tier,
+        advisor_id=customer.advisor_id, priority=ticket.priority, tier=team.tier if team is not None else 1,
+        team_id=ticket.team_id, rules=rules,
     )  # fmt: skip
+    own = team.tier if team is not None else tier_ceiling(needs, await skill_holders(uow, rules), rules)
+    return replace(needs, max_tier=max(own, await _incident_tier(uow, ticket) or 0))
+
+
+async def skill_holders(uow: UnitOfWork, rules: RoutingRules) -> dict[str, dict[int, int]]:
+    """Skill code → {team tier: the best level among the routed members of teams of that tier}:
+    where on the ladder each skill lives, whoever is signed in now, so a case's ceiling does
+    not move with the shifts. One grouped read over the skill matrix."""
+    rows = await uow.session.execute(
+        select(AgentSkill.skill, Team.tier, func.max(AgentSkill.level))
+        .join(TeamMember, TeamMember.user_id == AgentSkill.user_id)
+        .join(Team, Team.id == TeamMember.team_id)
+        .join(Availability, Availability.user_id == AgentSkill.user_id)
+        .join(User, User.id == AgentSkill.user_id)
+        .where(User.is_active.is_(True))
+        .group_by(AgentSkill.skill, Team.tier)
+    )
+    holders: dict[str, dict[int, int]] = {}
+    for name, tier, level in rows:
+        for code in canonical_skills({name: level}, rules):
+            at = holders.setdefault(code, {})
+            at[tier] = max(level, at.get(tier, 0))
+    return holders
+
+
+async def _incident_tier(uow: UnitOfWork, ticket: Ticket) -> int | None:
+    """The tier of the open major incident the case is linked to, if any."""
+    return await uow.session.scalar(
+        select(func.max(Incident.tier))
+        .join(IncidentTicket, IncidentTicket.incident_id == Incident.id)
+        .where(IncidentTicket.ticket_id == ticket.id, Incident.status == "open")
+    )
 
 
 def needs_json(needs: CaseNeeds) -> dict[str, Any]:
@@ -130,15 +174,20 @@ def needs_json(needs: CaseNeeds) -> dict[str, Any]:
         "kind": needs.kind.value, "required": dict(needs.required), "preferred": list(needs.preferred),
         "tier": needs.tier, "is_vip": needs.is_vip, "advisor_id": needs.advisor_id,
         "priority": needs.priority.value, "team_id": needs.team_id, "exclude": sorted(needs.exclude),
+        "max_tier": needs.max_tier, "language": needs.language,
+        "language_source": needs.language_source.value,
     }  # fmt: skip
 
 
 def needs_from_json(data: dict[str, Any]) -> CaseNeeds:
+    """An entry queued before the tier ceiling existed gets its own tier as the ceiling."""
     return CaseNeeds(
         kind=Workload(data["kind"]), required={str(k): int(v) for k, v in data["required"].items()},
         preferred=tuple(data["preferred"]), tier=int(data["tier"]), is_vip=bool(data["is_vip"]),
         advisor_id=data.get("advisor_id"), priority=Priority(data["priority"]), team_id=data.get("team_id"),
         exclude=frozenset(int(u) for u in data.get("exclude", ())),
+        max_tier=data.get("max_tier", int(data["tier"])), language=str(data.get("language", "zh")),
+        language_source=LanguageSource(data.get("language_source", LanguageSource.PROFILE.value)),
     )  # fmt: skip
 
 
@@ -521,10 +570,11 @@ async def reroute_agent(uow: UnitOfWork, agent_id: int, actor: Principal | None 
 
 
 async def after_change(uow: UnitOfWork, ticket: Ticket, actor: Principal | None = None) -> Routed | None:
-    """The case's type, priority or tags changed, or its customer's tier: a waiting case is
-    offered again with what it needs now (a case turned urgent, or a customer turned VIP, may
-    find someone at once, or moves up a band), keeping its first arrival; not committed. An
-    assigned case keeps its agent."""
+    """The case's type, priority, tags or team changed, its customer's tier, or it joined a
+    major incident: a waiting case is offered again with what it needs now (a case turned
+    urgent, or a customer turned VIP, may find someone at once, or moves up a band; one
+    escalated to a higher team goes to its queue), keeping its first arrival; not committed.
+    An assigned case keeps its agent."""
     if ticket.assignee_id is not None:
         return None
     entry = await uow.session.scalar(

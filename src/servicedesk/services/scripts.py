@@ -20,6 +20,7 @@ from servicedesk.domain.errors import Conflict, Forbidden, NotFound, ValidationF
 from servicedesk.domain.knowledge import ContentStatus, Rendered, ScriptScenario, render, variables
 from servicedesk.domain.labels import DEFAULT_LOCALE, SUPPORTED_LOCALES
 from servicedesk.domain.roles import Permission, Principal
+from servicedesk.services import translations
 from servicedesk.services.access import access_ticket_by_id, require
 from servicedesk.services.knowledge_index import refresh_after_commit
 from servicedesk.store.knowledge import Script
@@ -148,15 +149,30 @@ async def list_scripts(
     return sorted(rows, key=lambda s: order[s.scenario])
 
 
-async def create_script(uow: UnitOfWork, actor: Principal, content: ScriptContent) -> Script:
-    """A new draft, waiting for an editor's approval."""
+async def create_script(
+    uow: UnitOfWork, actor: Principal, content: ScriptContent, *, translation_of: int | None = None
+) -> Script:
+    """A new draft, waiting for an editor's approval; with `translation_of`, that script's
+    version in `content.locale`, for the same scenario (`services.translations`)."""
     require(actor, Permission.WRITE_KNOWLEDGE)
     c = content.cleaned()
+    source = None
+    if translation_of is not None:
+        found = await uow.session.get(Script, translation_of)
+        if not _visible(found, actor):
+            raise ValidationFailed("unknown script", fields={"translation_of": f"no script {translation_of}"})
+        assert found is not None
+        source = await translations.source_for(uow, found, c.locale)
+        if source.scenario is not c.scenario:
+            raise ValidationFailed(
+                "a translation answers the same scenario",
+                fields={"scenario": f"the source is {source.scenario}"},
+            )
     now = uow.now()
     script = Script(
         scenario=c.scenario, title=c.title, body=c.body, compliance_note=c.compliance_note,
         channel=c.channel, locale=c.locale, status=ContentStatus.DRAFT, owner_id=actor.user_id,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, translation_of_id=source.id if source is not None else None,
     )  # fmt: skip
     uow.session.add(script)
     await uow.session.flush()
@@ -198,6 +214,7 @@ async def update_script(
     _check_version(script, expected_version)
     values = {f: getattr(script, f) for f in EDITABLE} | dict(changes)
     c = ScriptContent(**values).cleaned()
+    await translations.check_locale_change(uow, script, c.locale)
     before = snapshot(script)
     script.scenario, script.title, script.body = c.scenario, c.title, c.body
     script.compliance_note, script.channel, script.locale = c.compliance_note, c.channel, c.locale

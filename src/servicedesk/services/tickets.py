@@ -290,6 +290,7 @@ async def update_ticket(
     )  # fmt: skip
     if {"type", "priority", "tags"} & set(changed):
         await sla.on_changed(uow, ticket)
+    if {"type", "priority", "tags", "team_id"} & set(changed):  # a new team: its queue and tier
         await routing.after_change(uow, ticket, actor)
     if ticket.status is not TicketStatus.CLOSED and _handed_on(before_all, after_all):
         await progress.tell_transfer(uow, ticket, await _holder(uow, ticket))

@@ -93,7 +93,10 @@ async def escalate(
         uow, await notifications.leads_of(uow, target.id), "ticket.escalated", ticket_id=ticket.id,
         data={"tier": target.tier, "team": target.name, "reason": reason},
     )  # fmt: skip
-    await routing.route(uow, ticket)  # to an expert of the new team, or its queue
+    # to an expert of the new team, or its queue: a case that was waiting moves there with its
+    # first arrival, and the higher tier is now its own, so it may go up
+    if await routing.after_change(uow, ticket) is None:
+        await routing.route(uow, ticket)
     promise = clock.due_at if clock is not None else None
     await progress.tell_escalated(uow, ticket, target.name, promise)  # one message, from where it is now
     return target

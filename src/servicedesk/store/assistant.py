@@ -30,6 +30,7 @@ class Intent(Base):
     article_id: Mapped[int | None] = mapped_column(ForeignKey("kb_articles.id"))
     script_id: Mapped[int | None] = mapped_column(ForeignKey("scripts.id"))
     answer: Mapped[str] = mapped_column(Text, default="")  # a template with {slots}, for connector answers
+    answer_en: Mapped[str] = mapped_column(Text, default="")  # the same in English; "" = none yet
     connector: Mapped[str | None] = mapped_column(String(64))  # business lookup that fills the answer
     handoff: Mapped[bool] = mapped_column(Boolean, default=False)
     ticket_type: Mapped[TicketType | None]

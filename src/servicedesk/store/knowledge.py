@@ -27,6 +27,8 @@ class Article(Base):
 
     `questions` are other ways customers ask what the article answers; the bot and the search
     match on them first. `revision` counts saves and doubles as the optimistic version.
+    `translation_of_id` makes it another language's version of that (source) article: one
+    answer in several languages, each with its own revisions and status.
     """
 
     __tablename__ = "kb_articles"
@@ -47,6 +49,7 @@ class Article(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     published_at: Mapped[datetime | None]
+    translation_of_id: Mapped[int | None] = mapped_column(ForeignKey("kb_articles.id"), index=True)
 
 
 class ArticleRevision(Base):
@@ -72,7 +75,8 @@ class ArticleRevision(Base):
 
 class Script(Base):
     """An approved reply (话术) for a scenario, with `{variables}`; `channel` set on a welcome
-    script makes it that channel's welcome (R-IN-4)."""
+    script makes it that channel's welcome (R-IN-4); `translation_of_id` makes it another
+    language's version of that script."""
 
     __tablename__ = "scripts"
     __table_args__ = (Index("ix_scripts_scenario_status", "scenario", "status"),)
@@ -88,5 +92,6 @@ class Script(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    translation_of_id: Mapped[int | None] = mapped_column(ForeignKey("scripts.id"), index=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

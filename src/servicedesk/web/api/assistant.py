@@ -32,6 +32,7 @@ class IntentIn(BaseModel):
     article_id: int | None = None
     script_id: int | None = None
     answer: Annotated[str, Field(max_length=5000)] = ""
+    answer_en: Annotated[str, Field(max_length=5000, description="the answer template in English")] = ""
     connector: str | None = None
     handoff: bool = False
     ticket_type: TicketType | None = None

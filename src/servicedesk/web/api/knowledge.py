@@ -82,9 +82,12 @@ async def list_articles(
 
 @router.post("/articles", response_model=ArticleOut, status_code=201)
 async def create_article(body: ArticleCreate, principal: CurrentPrincipal, uow: UowFactory) -> Response:
-    """A new draft; the answer carries its `Location`."""
+    """A new draft; the answer carries its `Location`. With `translation_of` it is that
+    article's version in `locale` (one per language: 409 naming the existing one)."""
     async with uow() as u:
-        article = await kb.create_article(u, principal, body.content(), note=body.note)
+        article = await kb.create_article(
+            u, principal, body.content(), note=body.note, translation_of=body.translation_of
+        )
     answer = await _article(uow, principal, article.id, 201)
     answer.headers["Location"] = f"/api/v1/kb/articles/{article.id}"
     return answer
@@ -280,7 +283,7 @@ async def list_scripts(
 @router.post("/scripts", response_model=ScriptOut, status_code=201)
 async def create_script(body: ScriptCreate, principal: CurrentPrincipal, uow: UowFactory) -> Response:
     async with uow() as u:
-        script = await lib.create_script(u, principal, body.content())
+        script = await lib.create_script(u, principal, body.content(), translation_of=body.translation_of)
     answer = json_response(ScriptOut.of(script), 201)
     answer.headers["Location"] = f"/api/v1/kb/scripts/{script.id}"
     return answer

@@ -46,6 +46,9 @@ class ArticleCreate(Input):
     locale: Locale = "zh"
     review_by: date | None = None
     note: Note = ""
+    translation_of: int | None = Field(
+        None, description="an article this one translates: it becomes that article's `locale` version"
+    )
 
     def content(self) -> kb.Content:
         return kb.Content(
@@ -96,6 +99,7 @@ class ArticleSummary(BaseModel):
     updated_at: datetime
     published_at: datetime | None
     snippet: str
+    translation_of: int | None = Field(description="the source article when this is a translation")
 
     @classmethod
     def of(cls, view: kb.ArticleView) -> ArticleSummary:
@@ -104,8 +108,18 @@ class ArticleSummary(BaseModel):
             id=a.id, title=a.title, tags=list(a.tags), product=a.product, product_version=a.product_version,
             locale=a.locale, status=a.status, revision=a.revision, review_by=a.review_by,
             stale=list(view.stale), owner_name=view.owner_name, updated_at=a.updated_at,
-            published_at=a.published_at, snippet=snippet(a.body),
+            published_at=a.published_at, snippet=snippet(a.body), translation_of=a.translation_of_id,
         )  # fmt: skip
+
+
+class VersionOut(BaseModel):
+    """One language version of an article."""
+
+    id: int
+    locale: str
+    status: ContentStatus
+    title: str
+    is_source: bool
 
 
 class ArticleOut(ArticleSummary):
@@ -116,13 +130,24 @@ class ArticleOut(ArticleSummary):
     owner_id: int | None
     source_ticket_id: int | None
     created_at: datetime
+    versions: list[VersionOut] = Field(description="its versions in every language you may read, itself too")
 
     @classmethod
     def full(cls, view: kb.ArticleView, *, staff: bool) -> ArticleOut:
         a = view.article
+        versions = [
+            VersionOut(
+                id=v.id,
+                locale=v.locale,
+                status=v.status,
+                title=v.title,
+                is_source=v.translation_of_id is None,
+            )
+            for v in view.versions
+        ]
         return cls(
             **ArticleSummary.of(view).model_dump(),
-            body=a.body, questions=list(a.questions), created_at=a.created_at,
+            body=a.body, questions=list(a.questions), created_at=a.created_at, versions=versions,
             owner_id=a.owner_id if staff else None, source_ticket_id=a.source_ticket_id if staff else None,
         )  # fmt: skip
 
@@ -228,6 +253,9 @@ class ScriptCreate(Input):
     compliance_note: Compliance = ""
     channel: Channel | None = Field(None, description="only for a welcome script: that channel's welcome")
     locale: Locale = "zh"
+    translation_of: int | None = Field(
+        None, description="a script this one translates (same scenario): its version in `locale`"
+    )
 
     def content(self) -> lib.ScriptContent:
         return lib.ScriptContent(
@@ -284,6 +312,7 @@ class ScriptOut(BaseModel):
     variables: list[str]
     created_at: datetime
     updated_at: datetime
+    translation_of: int | None
 
     @classmethod
     def of(cls, s: Script) -> ScriptOut:
@@ -291,6 +320,7 @@ class ScriptOut(BaseModel):
             id=s.id, scenario=s.scenario, title=s.title, body=s.body, compliance_note=s.compliance_note,
             channel=s.channel, locale=s.locale, status=s.status, owner_id=s.owner_id, version=s.version,
             variables=list(lib.script_variables(s)), created_at=s.created_at, updated_at=s.updated_at,
+            translation_of=s.translation_of_id,
         )  # fmt: skip
 
 

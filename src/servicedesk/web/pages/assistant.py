@@ -67,12 +67,13 @@ async def intents_page(
 def _form_values(intent: Intent | None) -> dict[str, str]:
     if intent is None:
         return {"name": "", "label_zh": "", "label_en": "", "examples": "", "slots": "", "answer": "",
-                "article_id": "", "connector": "", "ticket_type": "", "urgency": Urgency.NORMAL.value,
-                "handoff": "", "active": "on"}  # fmt: skip
+                "answer_en": "", "article_id": "", "connector": "", "ticket_type": "",
+                "urgency": Urgency.NORMAL.value, "handoff": "", "active": "on"}  # fmt: skip
     return {
         "name": intent.name, "label_zh": intent.label_zh, "label_en": intent.label_en,
         "examples": "\n".join(intent.examples), "slots": " ".join(intent.slots), "answer": intent.answer,
-        "article_id": str(intent.article_id or ""), "connector": intent.connector or "",
+        "answer_en": intent.answer_en, "article_id": str(intent.article_id or ""),
+        "connector": intent.connector or "",
         "ticket_type": intent.ticket_type.value if intent.ticket_type else "",
         "urgency": intent.urgency.value,
         "handoff": "on" if intent.handoff else "", "active": "on" if intent.active else "",
@@ -128,6 +129,7 @@ async def save_intent(
     examples: Annotated[str, Form(max_length=TEXT_MAX * 10)] = "",
     slots: Annotated[str, Form(max_length=200)] = "",
     answer: Annotated[str, Form(max_length=TEXT_MAX)] = "",
+    answer_en: Annotated[str, Form(max_length=TEXT_MAX)] = "",
     article_id: Annotated[str, Form(max_length=20)] = "",
     connector: Annotated[str, Form(max_length=64)] = "",
     ticket_type: Annotated[str, Form(max_length=40)] = "",
@@ -139,15 +141,15 @@ async def save_intent(
     staff_only(me)
     values = {
         "name": name, "label_zh": label_zh, "label_en": label_en, "examples": examples, "slots": slots,
-        "answer": answer, "article_id": article_id, "connector": connector, "ticket_type": ticket_type,
-        "urgency": urgency, "handoff": handoff, "active": active,
+        "answer": answer, "answer_en": answer_en, "article_id": article_id, "connector": connector,
+        "ticket_type": ticket_type, "urgency": urgency, "handoff": handoff, "active": active,
     }  # fmt: skip
     existing = int(intent_id) if intent_id.isdigit() else None
     try:
         content = svc.IntentContent(
             name=name.strip(), label_zh=label_zh.strip(), label_en=label_en.strip(),
             examples=_lines(examples),
-            slots=tuple(slots.replace(",", " ").split()), answer=answer.strip(),
+            slots=tuple(slots.replace(",", " ").split()), answer=answer.strip(), answer_en=answer_en.strip(),
             article_id=int(article_id) if article_id.strip().isdigit() else None,
             connector=connector.strip() or None,
             ticket_type=choice(TicketType, ticket_type, "ticket_type"),

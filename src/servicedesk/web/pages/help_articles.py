@@ -13,7 +13,9 @@ from fastapi.responses import Response
 
 from servicedesk.services import knowledge as kb
 from servicedesk.services import knowledge_index as search
+from servicedesk.services import translations
 from servicedesk.web.deps import MaybePrincipal, UowFactory
+from servicedesk.web.i18n import locale_of
 from servicedesk.web.pages.present import render_page
 
 router = APIRouter(prefix="/help/articles")
@@ -39,6 +41,7 @@ async def search_page(
         else:
             page = await kb.list_articles(u, None, limit=LATEST)
             articles = [v.article for v in page.items]
+        articles = await translations.in_reader_language(u, articles, locale_of(request))
     context = {"q": query, "articles": articles, "searched": bool(query)}
     return render_page(request, "help_articles.html", me, context)
 
@@ -51,5 +54,6 @@ async def article_page(article_id: int, request: Request, me: MaybePrincipal, uo
             u, None, view.article.title, k=RELATED + 1, locale=view.article.locale, min_confidence=0.2
         )
     related = [h.article for h in nearby if h.article.id != article_id][:RELATED]
-    context = {"article": view.article, "related": related}
+    others = [v for v in view.versions if v.id != article_id]  # published: an anonymous reader's
+    context = {"article": view.article, "related": related, "other_versions": others}
     return render_page(request, "help_articles_item.html", me, context)

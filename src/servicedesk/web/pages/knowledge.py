@@ -134,6 +134,7 @@ class ArticleForm:
     review_by: str = ""
     note: str = ""
     revision: str = ""
+    translation_of: str = ""  # a new article: the source it is a language version of
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -182,10 +183,15 @@ async def _editor_page(
     view: kb.ArticleView | None = None,
     notice: str | None = None,
     status_code: int = 200,
+    source: Article | None = None,
 ) -> Response:
     article = view.article if view else None
     editable = _writer(me) and (article is None or article.status is ContentStatus.DRAFT or _editor(me))
+    live = {v.locale for v in view.versions if v.status is not ContentStatus.ARCHIVED} if view else set()
     context = {
+        "source": source,
+        "versions": list(view.versions) if view else [],
+        "missing_locales": [loc for loc in SUPPORTED_LOCALES if loc not in live] if _writer(me) else [],
         "form": form,
         "view": view,
         "article": article,
@@ -200,12 +206,38 @@ async def _editor_page(
 
 
 @router.get("/articles/new")
-async def new_article(request: Request, me: PagePrincipal, uow: UowFactory) -> Response:
+async def new_article(
+    request: Request,
+    me: PagePrincipal,
+    uow: UowFactory,
+    translation_of: Annotated[int | None, Query(ge=1)] = None,
+    locale: Annotated[str, Query(max_length=8)] = "",
+) -> Response:
+    """A blank draft, or — `translation_of` — the source's version in `locale`, with the
+    source's product, version, tags and review date filled in and its text shown beside."""
     staff_only(me)
     if not _writer(me):
         raise Forbidden(tr(request, "forbidden"))
     async with uow(write=False) as u:
-        return await _editor_page(request, u, me, ArticleForm())
+        if translation_of is None:
+            return await _editor_page(request, u, me, ArticleForm())
+        source = (await kb.get_article(u, me, translation_of)).article
+        form = ArticleForm.of(source)
+        form.title = form.body = form.questions = form.revision = ""
+        form.locale = (
+            locale if locale in SUPPORTED_LOCALES and locale != source.locale else _other(source.locale)
+        )
+        form.translation_of = str(source.id)
+        return await _editor_page(request, u, me, form, source=source)
+
+
+def _other(locale: str) -> str:
+    return next(loc for loc in SUPPORTED_LOCALES if loc != locale)
+
+
+async def _source_of(u: UnitOfWork, me: Principal, form: ArticleForm) -> Article | None:
+    source_id = optional_id(form.translation_of, "translation_of")
+    return (await kb.get_article(u, me, source_id)).article if source_id is not None else None
 
 
 @router.post("/articles/new")
@@ -223,19 +255,30 @@ async def create_article(
     locale: Annotated[str, Form(max_length=8)] = "zh",
     review_by: Annotated[str, Form(max_length=20)] = "",
     note: Annotated[str, Form(max_length=kb.MAX_NOTE)] = "",
+    translation_of: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     check_csrf(request, csrf)
     staff_only(me)
-    form = ArticleForm(title, body, questions, tags, product, product_version, locale, review_by, note)
+    form = ArticleForm(
+        title, body, questions, tags, product, product_version, locale, review_by, note,
+        translation_of=translation_of,
+    )  # fmt: skip
     try:
         content = form.content()
         async with uow() as u:
-            article = await kb.create_article(u, me, content, note=note)
+            article = await kb.create_article(
+                u, me, content, note=note, translation_of=optional_id(translation_of, "translation_of")
+            )
             article_id = article.id
-    except ValidationFailed as error:
+    except (ValidationFailed, Conflict) as error:
         form.errors = error.fields
+        conflict = isinstance(error, Conflict)
+        notice = tr(request, "kb_version_exists") if conflict else tr(request, "fix_errors")
         async with uow(write=False) as u:
-            return await _editor_page(request, u, me, form, notice=tr(request, "fix_errors"), status_code=422)
+            source = await _source_of(u, me, form)
+            return await _editor_page(
+                request, u, me, form, notice=notice, status_code=409 if conflict else 422, source=source
+            )
     return RedirectResponse(f"/agent/kb/articles/{article_id}?saved=1", status_code=303)
 
 
