@@ -43,7 +43,7 @@ _SHOWABLE = re.compile(r"^(?:[\u3400-\u9fff]{2,}|[a-z][a-z0-9'-]{2,})$")  # a wo
 # words that carry weight in the model but tell an agent nothing about why (shown, never used)
 _STOP_WORDS = (
     "你们 我们 他们 一下 一直 现在 今天 什么 可以 不能 能不能 有点 一点 特别 这个 那个 怎么 一个 "
-    "已经 还是 就是 不了 我要 要求 没有 还有 然后 因为 所以 但是 而且 如果 时候 自己 一样 这样 那么 "
+    "已经 还是 就是 收到 不了 我要 要求 没有 还有 然后 因为 所以 但是 而且 如果 时候 自己 一样 这样 那么 "
     "the and for you your this that with has have been was are from just not but its our"
 )
 _NOT_SHOWN = frozenset(_STOP_WORDS.split(" "))

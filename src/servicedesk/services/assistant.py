@@ -512,6 +512,7 @@ class Assistant:
             "reason": why.reason.value,
             "intent": intent.name if intent else None,
             "intent_label": label_of(intent, "zh") if intent else None,
+            "intent_label_en": label_of(intent, "en") if intent else None,
             "confidence": round(why.confidence, 3),
             "type": suggestion.type.value,
             "priority": suggestion.priority.value,
