@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
 from sqlalchemy import select
 
 from servicedesk.channels.message import InboundMessage
@@ -18,7 +19,9 @@ from servicedesk.store.classification import Classification
 from servicedesk.store.db import Database
 from servicedesk.store.models import Message, Ticket
 from servicedesk.store.uow import UnitOfWork
+from tests.conftest import World
 from tests.integration.assistant_support import ORDER, say, visitor_with_order
+from tests.integration.test_pages import sign_in
 
 
 async def _handed(db: Database, ticket_id: int) -> tuple[Ticket, BotSession, Classification | None, str]:
@@ -107,3 +110,20 @@ async def test_a_hand_off_and_a_message_that_skips_the_bot_agree(db: Database, s
     assert session.urgency is Urgency.CRITICAL  # danger: 特急
     business = {t.tag for t in chat.tags} - {"bot-handoff", "handoff-safety"}
     assert business == {t.tag for t in mail.tags}
+
+
+async def test_the_ticket_page_words_the_hand_off_in_the_readers_language(
+    db: Database, shop: Assistant, client: httpx.AsyncClient, world: World
+) -> None:
+    await visitor_with_order(db)
+    handed = await say(db, shop, f"订单{ORDER}的耳机收到就开不了机，我要投诉")
+    assert handed is not None and handed.ticket_id is not None
+    await sign_in(client, world.sue)
+    page = (await client.get(f"/agent/tickets/{handed.ticket_id}")).text
+    assert "客户提供的信息" in page and f"订单号 {ORDER}" in page
+    assert "转人工原因" in page and "紧急程度" in page  # the trail's hand-off event, under its own names
+    assert "f_intent" not in page and "f_keywords" not in page
+    client.cookies.set("sd_lang", "en")
+    english = (await client.get(f"/agent/tickets/{handed.ticket_id}")).text
+    assert "recognised intent: Complaint" in english and "Hand-off reason" in english
+    assert "识别意图" not in english
