@@ -77,9 +77,12 @@ class Settings(BaseSettings):
     bot_handoff_phrases: list[str] | None = Field(
         default=None, description="words that ask for a person (转人工…); None: the built-in list"
     )
-    bot_urgent_keywords: list[str] | None = Field(default=None, description="words that make a hand-off 紧急")
+    bot_urgent_keywords: list[str] | None = Field(
+        default=None,
+        description="words beyond the built-in strong signals that make a case 紧急 (high priority)",
+    )
     bot_critical_keywords: list[str] | None = Field(
-        default=None, description="words of danger: a person at once, 特急"
+        default=None, description="words of danger beyond the built-in ones: a person at once, 特急"
     )
     bot_intent_threshold: float | None = Field(
         default=None,

@@ -87,7 +87,7 @@ async def test_it_records_only_real_changes_with_the_reason(client: httpx.AsyncC
     tid = ticket["id"]
     body = {
         "priority": "high",
-        "type": "consultation",
+        "type": ticket["type"],  # the value it has: not a change, not recorded
         "reason": "客户无法使用产品",
         "version": ticket["version"],
     }

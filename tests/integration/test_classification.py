@@ -43,8 +43,24 @@ async def test_a_case_from_a_channel_is_classified_with_reasons(db: Database) ->
         row = await uow.session.get(Classification, ticket.id)
         events = list(await uow.session.scalars(select(Event.action).where(Event.ticket_id == ticket.id)))
     assert row is not None and row.priority is Priority.HIGH
-    assert ["keyword", "冒烟"] in row.reasons["priority"]
+    assert row.reasons["priority"][0] == ["safety", "冒烟"]  # the rule that made it high, first
+    assert row.reasons["type"][0][0] == "model"
     assert "ticket.classified" in events
+
+
+async def test_a_phone_that_cannot_be_switched_on_is_high(db: Database) -> None:
+    """Issue 12, defect 7: this came out as a low-priority consultation."""
+    ticket = await _wechat_case(db, "手机完全无法开机，没法用了")
+    assert (ticket.type, ticket.priority) == (TicketType.PRODUCT_QUALITY, Priority.HIGH)
+
+
+async def test_every_user_locked_out_is_a_high_technical_case(db: Database) -> None:
+    """Issue 12, defect 7: this came out as medium."""
+    ticket = await _wechat_case(db, "全国的用户都登录不了App，系统崩溃了")
+    assert (ticket.type, ticket.priority) == (TicketType.TECHNICAL, Priority.HIGH)
+    async with UnitOfWork(db, write=False) as uow:
+        row = await uow.session.get(Classification, ticket.id)
+    assert row is not None and ["outage", "全国、登录不了、系统崩"] in row.reasons["priority"]
 
 
 async def test_what_staff_choose_is_kept_and_no_suggestion_is_stored(
@@ -102,15 +118,22 @@ async def test_the_ticket_page_shows_the_suggestion_and_why(client: httpx.AsyncC
     page = await client.get(f"/agent/tickets/{made['id']}")
     assert page.status_code == 200
     assert "分类建议" in page.text
-    assert "关键词「发票」" in page.text and "一般咨询，未提到影响" in page.text
+    assert "模型判断，置信度" in page.text and "关键词「发票」" in page.text
     assert "客户等级：VIP" in page.text  # why a question is medium
+    burning = {"subject": "电热毯烧焦了", "body": "昨晚闻到焦味", "customer_id": world.carol.customer_id,
+               "team_id": world.team_a}  # fmt: skip
+    high = (await client.post("/api/v1/tickets", json=burning, headers=world.alice.auth)).json()
+    assert high["priority"] == "high"
+    page = await client.get(f"/agent/tickets/{high['id']}")
+    assert "安全风险「烧焦、焦味」" in page.text
 
 
 async def test_the_bots_model_is_evidence_for_a_case_that_goes_straight_to_a_person(
     db: Database, shop: Assistant
 ) -> None:
     """Email is not a bot channel: the message opens a case at once, and the intent the model
-    recognises (投诉 → service quality, urgent) counts with the keywords."""
+    recognises counts as it would at a hand-off: 投诉 agrees with the service-quality type, and
+    the demo marks it 紧急, so the case is high — the priority a hand-off of the same words gets."""
     inbound = InboundMessage(
         channel=Channel.EMAIL, sender="lin@example.com", body="你们服务太差了，我要找你们领导",
         subject="对处理结果很不满意", received_at=datetime.now(UTC), message_id="<c1@example.com>",
@@ -121,6 +144,6 @@ async def test_the_bots_model_is_evidence_for_a_case_that_goes_straight_to_a_per
         ticket = await uow.session.get(Ticket, result.ticket_id)
         row = await uow.session.get(Classification, result.ticket_id)
     assert ticket is not None and row is not None
-    assert (ticket.type, ticket.priority) == (TicketType.SERVICE_QUALITY, Priority.MEDIUM)
+    assert (ticket.type, ticket.priority) == (TicketType.SERVICE_QUALITY, Priority.HIGH)
     assert "intent-complaint" in {t.tag for t in ticket.tags}
-    assert ["intent", "投诉"] in row.reasons["type"]
+    assert ["intent", "投诉"] in row.reasons["type"] and ["intent", "投诉"] in row.reasons["priority"]

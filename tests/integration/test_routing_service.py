@@ -805,4 +805,6 @@ async def test_a_waiting_chat_customer_hears_the_queue_in_the_language_they_writ
                 select(Message.body).where(Message.ticket_id == waiting, Message.kind == MessageKind.REPLY)
             )
         )
-    assert len(told) == 1 and told[0].startswith("You are number 1 in the queue; an agent is expected in about")
+    assert len(told) == 1 and told[0].startswith(
+        "You are number 1 in the queue; an agent is expected in about"
+    )

@@ -13,8 +13,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from servicedesk.domain.catalog import Priority
 from servicedesk.domain.labels import register
+from servicedesk.domain.strong_signals import CRITICAL_SIGNALS, signals_in
 
 
 class BotState(StrEnum):
@@ -34,19 +34,12 @@ class HandoffReason(StrEnum):
 
 
 class Urgency(StrEnum):
-    """The hand-off ticket's urgency (R-BOT-5): 普通 / 紧急 / 特急."""
+    """The hand-off ticket's urgency (R-BOT-5): 普通 / 紧急 / 特急. 紧急 and 特急 are high
+    priority (`domain.classification.urgency_for` is the one mapping)."""
 
     NORMAL = "normal"
     URGENT = "urgent"
     CRITICAL = "critical"
-
-    @property
-    def priority(self) -> Priority:
-        return {
-            Urgency.NORMAL: Priority.LOW,
-            Urgency.URGENT: Priority.MEDIUM,
-            Urgency.CRITICAL: Priority.HIGH,
-        }[self]
 
 
 class Action(StrEnum):
@@ -82,15 +75,12 @@ class BotRules:
         "转人工", "人工客服", "人工服务", "找人工", "要人工", "真人客服", "转接人工",
         "agent", "human", "real person", "representative", "operator",
     )  # fmt: skip
-    urgent_keywords: tuple[str, ...] = (
-        "投诉", "紧急", "着急", "急用", "尽快", "马上", "立刻", "12315", "曝光", "律师", "起诉",
-        "欺诈", "骗子", "urgent", "asap", "complaint", "lawyer",
-    )  # fmt: skip
+    # words beyond `domain.strong_signals` that make a case 紧急 (so high priority) or 特急; the
+    # built-in signals always apply. "着急", "尽快" say how the customer feels, not the impact the
+    # seeds' priorities are about, so they are not here by default.
+    urgent_keywords: tuple[str, ...] = ()
     unrated_intents: tuple[str, ...] = ("greeting",)  # small talk: answered, not scored
-    critical_keywords: tuple[str, ...] = (
-        "特急", "起火", "着火", "爆炸", "冒烟", "漏电", "受伤", "烫伤", "人身安全", "安全隐患",
-        "fire", "explode", "injured", "smoke",
-    )  # fmt: skip
+    critical_keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +133,16 @@ def phrases_in(text: str, phrases: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def urgency_of(text: str, rules: BotRules) -> tuple[Urgency, tuple[str, ...]]:
-    """The urgency the customer's own words show, and the words that showed it."""
-    critical = phrases_in(text, rules.critical_keywords)
+    """The urgency the customer's own words show by the explicit rules (strong signals and the
+    configured words), and the words that showed it; the model's part comes at hand-off."""
+    hits = signals_in(text)
+    critical = [w for h in hits if h.signal in CRITICAL_SIGNALS for w in h.words]
+    critical += phrases_in(text, rules.critical_keywords)
     if critical:
-        return Urgency.CRITICAL, critical
-    urgent = phrases_in(text, rules.urgent_keywords)
+        return Urgency.CRITICAL, tuple(dict.fromkeys(critical))
+    urgent = [w for h in hits for w in h.words] + list(phrases_in(text, rules.urgent_keywords))
     if urgent:
-        return Urgency.URGENT, urgent
+        return Urgency.URGENT, tuple(dict.fromkeys(urgent))
     return Urgency.NORMAL, ()
 
 

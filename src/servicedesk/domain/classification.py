@@ -1,12 +1,22 @@
-"""Suggested problem type, business tags and priority of a new case (R-CL-1, R-CL-2), with the
-reasons a person can check.
+"""Suggested problem type, business tags, priority and hand-off urgency of a case (R-CL-1,
+R-CL-2, R-BOT-5), with the reasons a person can check.
 
-The seeds define priority by impact (seed 002 §3.2): high when the customer cannot use the
-product, their business is seriously affected or there is a major failure or a safety risk;
-medium for a partial impact; low for general questions. Content decides first; the customer's
-tier and a public channel can only raise a general question to medium, never lower anything:
-high stays a statement about impact, and VIP cases get their own SLA policy. When the assistant's intent model
-recognises the text, its intent's type and urgency count as evidence beside the keywords.
+One function, `suggest`, decides all four for every way a case arrives — channel intake, a
+customer's form, the bot handing over or an agent taking over a bot conversation — so a case
+never gets one priority from intake and another from the bot.
+
+- The type and a first priority come from the trained model (`ModelGuess`, nlp/cases.py), with
+  its confidence and the words it weighed most as reasons.
+- The strong signals of `domain.strong_signals` (danger, outage, legal threat, stolen money,
+  cannot use at all) make the priority high whatever the model says; so do the bot's configured
+  urgent words and an intent an admin marked 紧急/特急.
+- The seeds define priority by impact (seed 002 §3.2): a customer's tier and a public channel
+  can raise a general question to medium, never make anything high (VIPs have their own SLA
+  policy), and a complaint is never low.
+- Urgency is the hand-off's name for the same assessment: 特急 when safety is at stake, 紧急 for
+  any other high case, 普通 otherwise — so 紧急 and 特急 always mean high priority and back.
+- The bot's intent is evidence: its type agrees, or decides when the model is unsure
+  (`INTENT_DECIDES_BELOW`).
 """
 
 from __future__ import annotations
@@ -16,11 +26,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from servicedesk.domain.assistant import phrases_in
+from servicedesk.domain.assistant import BotRules, Urgency, phrases_in
 from servicedesk.domain.catalog import Channel, CustomerTier, Priority, TicketType
 from servicedesk.domain.labels import register
+from servicedesk.domain.strong_signals import CRITICAL_SIGNALS, Signal, signals_in
 
 PUBLIC_CHANNELS = frozenset({Channel.WEIBO, Channel.DOUYIN})
+INTENT_DECIDES_BELOW = 0.5  # the model's type probability under which a recognised intent's type wins
+WORD_KINDS = frozenset({"keyword", "urgency", *Signal})  # reasons whose detail is the customer's words
 
 
 class Suggested(StrEnum):
@@ -36,55 +49,44 @@ register(Suggested.PRIORITY, "优先级", "Priority")
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """Words that are evidence, by what they are evidence of. Settings may replace any."""
+    """Words that show a business tag (R-CL-1's refund, logistics, billing…)."""
 
-    types: Mapping[TicketType, tuple[str, ...]] = field(
-        default_factory=lambda: {
-            TicketType.PRODUCT_QUALITY: (
-                "质量", "坏了", "破损", "损坏", "碎了", "裂了", "故障", "不工作", "开不了机", "不开机",
-                "漏水", "异响", "划痕", "瑕疵", "次品", "假货", "褪色", "变形", "过敏", "发霉",
-                "没声音", "杂音", "没反应", "不亮", "失灵", "冒烟", "起火", "漏电",
-                "broken", "defect", "defective", "damaged", "faulty", "cracked", "fake",
-            ),
-            TicketType.SERVICE_QUALITY: (
-                "态度", "服务差", "不理人", "没人回复", "不回复", "敷衍", "推诿", "踢皮球", "等了很久",
-                "承诺", "没兑现", "客服", "快递员", "rude", "ignored", "no reply", "unhelpful",
-            ),
-            TicketType.TECHNICAL: (
-                "无法登录", "登录不了", "登不上", "报错", "错误码", "闪退", "崩溃", "卡死", "蓝屏",
-                "连不上", "连接不上", "网络", "安装", "升级", "固件", "驱动", "蓝牙", "配对", "app",
-                "接口", "bug", "error", "crash", "login", "cannot connect", "install", "firmware",
-            ),
-            TicketType.CONSULTATION: (
-                "怎么", "如何", "能不能", "可不可以", "是否", "请问", "多少钱", "什么时候", "政策",
-                "咨询", "想了解", "how", "what", "when", "can i", "is it possible", "policy",
-            ),
-        }
-    )  # fmt: skip
     tags: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: {
-            "refund": ("退款", "退钱", "返款", "refund", "money back"),
-            "return": ("退货", "退换", "换货", "return", "exchange"),
-            "logistics": ("物流", "快递", "发货", "配送", "没收到", "未收到", "运单", "包裹",
-                          "delivery", "shipping", "tracking", "parcel"),
-            "billing": ("发票", "开票", "扣费", "账单", "多扣", "收费", "invoice", "charged", "billing"),
-            "complaint": ("投诉", "12315", "曝光", "消协", "complaint", "complain"),
-            "address": ("修改地址", "改地址", "收货地址", "地址写错", "address"),
-            "account": ("账号", "账户", "密码", "account", "password"),
+            "refund": ("退款", "退钱", "返款", "退回来", "没退", "不给退", "给我退", "补差价", "仅退款",
+                       "refund", "money back"),
+            "return": ("退货", "退换", "换货", "换一台", "换一个", "换尺码", "寄回", "发错", "wrong item",
+                       "return", "exchange", "replacement"),
+            "logistics": ("物流", "快递", "发货", "配送", "送到", "没收到", "未收到", "运单", "包裹", "驿站",
+                          "签收", "骑手", "顺丰", "ems", "delivery", "delivered", "shipping", "ship",
+                          "tracking", "parcel", "courier", "carrier", "dhl"),
+            "billing": ("发票", "开票", "扣费", "扣了", "扣款", "账单", "多扣", "多付", "收费", "要收",
+                        "月租", "年费", "话费", "手续费", "续费", "扣钱", "额度", "invoice", "charged",
+                        "billing", "bill", "vat"),
+            "complaint": ("投诉", "12315", "曝光", "消协", "态度极差", "态度差", "态度很差", "不尊重",
+                          "说话很冲", "推来推去", "没人解决", "给个交代", "给说法", "上新闻", "律师", "起诉",
+                          "监管", "complaint", "complain", "legal action", "consumer protection"),
+            "address": ("修改地址", "改地址", "收货地址", "地址写错", "旧地址", "address"),
+            "account": ("账号", "帐号", "账户", "密码", "验证码", "实名", "注销", "绑定", "account",
+                        "password", "verification code"),
         }
-    )  # fmt: skip
-    high: tuple[str, ...] = (
-        "无法使用", "不能用", "完全不能", "用不了", "瘫痪", "停工", "停产", "全部", "所有用户", "大面积",
-        "起火", "着火", "爆炸", "冒烟", "漏电", "受伤", "烫伤", "人身安全", "安全隐患", "特急",
-        "cannot use", "can't use", "unusable", "outage", "down for everyone", "fire", "injured", "smoke",
-    )  # fmt: skip
-    medium: tuple[str, ...] = (
-        "部分", "有时", "偶尔", "时好时坏", "经常", "很慢", "变慢", "影响", "紧急", "着急", "尽快",
-        "马上", "投诉", "12315", "律师", "起诉", "sometimes", "slow", "partly", "urgent", "asap",
     )  # fmt: skip
 
 
 DEFAULT_LEXICON = Lexicon()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelGuess:
+    """What the trained model read in the text; confidences are its probabilities, the words
+    the ones that added most to the class it chose."""
+
+    type: TicketType
+    type_confidence: float
+    type_words: tuple[str, ...]
+    priority: Priority
+    priority_confidence: float
+    priority_words: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +97,13 @@ class IntentHint:
     label: str
     confidence: float
     ticket_type: TicketType | None = None
-    priority: Priority | None = None
+    urgency: Urgency = Urgency.NORMAL  # the intent's own, as an admin set it
 
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """`kind`: keyword | intent | tier | channel | tag | default; `detail` is what was seen."""
+    """`kind`: model | model_unsure | keyword | intent | urgency | a `Signal` | tier | channel |
+    tag | default; `detail` is what was seen (words, a label, a confidence)."""
 
     kind: str
     detail: str = ""
@@ -112,6 +115,18 @@ class Suggestion:
     priority: Priority
     tags: tuple[str, ...]
     reasons: Mapping[str, tuple[Reason, ...]]  # "type" | "priority" | "tags" → why
+    urgency: Urgency = Urgency.NORMAL
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        """Every word of the customer's that drove the suggestion, strongest first (R-BOT-5)."""
+        ordered = [
+            *self.reasons.get("priority", ()),
+            *self.reasons.get("type", ()),
+            *self.reasons.get("tags", ()),
+        ]
+        words = [w for r in ordered if r.kind in WORD_KINDS for w in r.detail.split("、") if w]
+        return tuple(dict.fromkeys(words))
 
     def to_json(self) -> dict[str, Any]:
         return {f: [[r.kind, r.detail] for r in rs] for f, rs in self.reasons.items()}
@@ -121,18 +136,32 @@ class Suggestion:
         return {f: tuple(Reason(str(k), str(d)) for k, d in rs) for f, rs in data.items()}
 
 
-def _type(text: str, lexicon: Lexicon, intent: IntentHint | None) -> tuple[TicketType, tuple[Reason, ...]]:
-    """The problem types ahead of consultation win: "怎么退货，东西破损了" reports a defect."""
-    if intent is not None and intent.ticket_type is not None:
-        return intent.ticket_type, (Reason("intent", intent.label),)
-    for kind in (TicketType.PRODUCT_QUALITY, TicketType.TECHNICAL, TicketType.SERVICE_QUALITY):
-        words = phrases_in(text, tuple(lexicon.types[kind]))
-        if words:
-            return kind, tuple(Reason("keyword", w) for w in words)
-    words = phrases_in(text, tuple(lexicon.types[TicketType.CONSULTATION]))
-    if words:
-        return TicketType.CONSULTATION, tuple(Reason("keyword", w) for w in words)
-    return TicketType.CONSULTATION, (Reason("default"),)
+def urgency_for(priority: Priority, *, critical: bool) -> Urgency:
+    """The one mapping between a case's priority and a hand-off's urgency."""
+    if priority is not Priority.HIGH:
+        return Urgency.NORMAL
+    return Urgency.CRITICAL if critical else Urgency.URGENT
+
+
+def _percent(p: float) -> str:
+    return f"{round(p * 100)}%"
+
+
+def _type(guess: ModelGuess, intent: IntentHint | None) -> tuple[TicketType, list[Reason]]:
+    model = [
+        Reason("model", _percent(guess.type_confidence)),
+        *(Reason("keyword", w) for w in guess.type_words),
+    ]
+    if intent is None or intent.ticket_type is None:
+        return guess.type, model
+    if intent.ticket_type is guess.type:
+        return guess.type, [*model, Reason("intent", intent.label)]
+    if guess.type_confidence < INTENT_DECIDES_BELOW:
+        return intent.ticket_type, [
+            Reason("intent", intent.label),
+            Reason("model_unsure", _percent(guess.type_confidence)),
+        ]
+    return guess.type, model
 
 
 def suggest(
@@ -140,29 +169,38 @@ def suggest(
     *,
     tier: CustomerTier,
     channel: Channel,
+    guess: ModelGuess,
     intent: IntentHint | None = None,
+    rules: BotRules | None = None,
     lexicon: Lexicon = DEFAULT_LEXICON,
 ) -> Suggestion:
-    ticket_type, type_reasons = _type(text, lexicon, intent)
+    """`rules` are the bot's (its configured urgent and critical words count here too, so a
+    hand-off and a message that went straight to a person agree)."""
+    rules = rules or BotRules()
+    ticket_type, type_reasons = _type(guess, intent)
     tags = [tag for tag, words in lexicon.tags.items() if phrases_in(text, tuple(words))]
-    tag_reasons = [Reason("keyword", w) for tag in tags for w in phrases_in(text, tuple(lexicon.tags[tag]))]
+    tag_reasons = [Reason("keyword", "、".join(phrases_in(text, tuple(lexicon.tags[tag])))) for tag in tags]
     if intent is not None:
         tags.append(f"intent-{intent.name}")
         tag_reasons.append(Reason("intent", intent.label))
 
-    priority_reasons: list[Reason] = []
-    high, medium = phrases_in(text, lexicon.high), phrases_in(text, lexicon.medium)
-    if high:
-        priority, priority_reasons = Priority.HIGH, [Reason("keyword", w) for w in high]
-    elif medium:
-        priority, priority_reasons = Priority.MEDIUM, [Reason("keyword", w) for w in medium]
-    elif ticket_type is TicketType.CONSULTATION:
-        priority, priority_reasons = Priority.LOW, [Reason("default", "question")]
-    else:
-        priority, priority_reasons = Priority.MEDIUM, [Reason("default", "problem")]
-    if intent is not None and intent.priority is not None and intent.priority.rank > priority.rank:
-        priority = intent.priority
-        priority_reasons.append(Reason("intent", intent.label))
+    model = [
+        Reason("model", _percent(guess.priority_confidence)),
+        *(Reason("keyword", w) for w in guess.priority_words),
+    ]
+    hits = signals_in(text)
+    critical_words = phrases_in(text, rules.critical_keywords)
+    urgent_words = phrases_in(text, rules.urgent_keywords)
+    raised = [Reason(hit.signal.value, "、".join(hit.words)) for hit in hits]
+    raised += (
+        [Reason("urgency", "、".join(critical_words + urgent_words))]
+        if critical_words or urgent_words
+        else []
+    )
+    if intent is not None and intent.urgency is not Urgency.NORMAL:
+        raised.append(Reason("intent", intent.label))
+    priority = Priority.HIGH if raised else guess.priority
+    priority_reasons = raised + model
     if "complaint" in tags and priority is Priority.LOW:
         priority = Priority.MEDIUM
         priority_reasons.append(Reason("tag", "complaint"))
@@ -172,5 +210,13 @@ def suggest(
     if channel in PUBLIC_CHANNELS and priority is Priority.LOW:
         priority = Priority.MEDIUM
         priority_reasons.append(Reason("channel", channel.value))
-    reasons = {"type": type_reasons, "priority": tuple(priority_reasons), "tags": tuple(tag_reasons)}
-    return Suggestion(ticket_type, priority, tuple(dict.fromkeys(tags)), reasons)
+
+    critical = (
+        any(hit.signal in CRITICAL_SIGNALS for hit in hits)
+        or bool(critical_words)
+        or (intent is not None and intent.urgency is Urgency.CRITICAL)
+    )
+    reasons = {"type": tuple(type_reasons), "priority": tuple(priority_reasons), "tags": tuple(tag_reasons)}
+    return Suggestion(
+        ticket_type, priority, tuple(dict.fromkeys(tags)), reasons, urgency_for(priority, critical=critical)
+    )

@@ -34,17 +34,18 @@ from servicedesk.domain.assistant import (
     Urgency,
     decide,
 )
-from servicedesk.domain.catalog import Channel, MessageKind, TicketType
-from servicedesk.domain.classification import IntentHint
+from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
+from servicedesk.domain.classification import IntentHint, Suggestion
 from servicedesk.domain.errors import Conflict, NotFound
 from servicedesk.domain.knowledge import ContentStatus, render
 from servicedesk.domain.labels import label
 from servicedesk.domain.language import EN, ZH, detect, language_name, supported
+from servicedesk.domain.pii import mask_phone
 from servicedesk.domain.roles import Permission, Principal, Visibility
 from servicedesk.nlp.embeddings import Encoder
 from servicedesk.nlp.intent import IntentModel
 from servicedesk.nlp.slots import extract
-from servicedesk.services import progress, service_hours
+from servicedesk.services import classification, progress, service_hours
 from servicedesk.services.access import require
 from servicedesk.services.assistant_texts import BOT_TEXTS, bot_text
 from servicedesk.services.connectors import Connector, builtin_connectors
@@ -168,10 +169,7 @@ class Assistant:
         intent = brain.intents.get(prediction.intent) if prediction.intent else None
         if intent is None:
             return None
-        return IntentHint(
-            intent.name, label_of(intent, "zh"), prediction.confidence, ticket_type=intent.ticket_type,
-            priority=intent.urgency.priority if intent.urgency is not Urgency.NORMAL else None,
-        )  # fmt: skip
+        return _hint(intent, prediction.confidence)
 
     # --- the model -------------------------------------------------------------------------
 
@@ -453,9 +451,7 @@ class Assistant:
         """R-BOT-5: the case is opened pre-filled — customer, type, urgency, the words and the
         intent that drove them, the conversation so far — and the agent reads why."""
         assert decision.reason is not None
-        intent = answer.intent
-        urgency = max(decision.urgency, intent.urgency if intent else Urgency.NORMAL, key=list(Urgency).index)
-        why = _Why(decision.reason, intent, answer.confidence, urgency, decision.keywords, decision.rating)
+        why = _Why(decision.reason, answer.intent, answer.confidence, decision.keywords, decision.rating)
         ticket = await self._open_case(uow, None, customer, conversation, session, why)
         text = await self._handoff_text(uow, ticket, locale)
         await self._say(uow, conversation, text)
@@ -484,8 +480,7 @@ class Assistant:
             .order_by(BotTurn.id.desc()).limit(1)
         )  # fmt: skip
         intent = (await self.brain(uow)).intents.get(last.intent) if last and last.intent else None
-        urgency = intent.urgency if intent else Urgency.NORMAL
-        why = _Why(HandoffReason.TAKEN_OVER, intent, last.confidence if last else 0.0, urgency, (), None)
+        why = _Why(HandoffReason.TAKEN_OVER, intent, last.confidence if last else 0.0, (), None)
         ticket = await self._open_case(uow, actor, customer, conversation, session, why)
         locale = await self._language_of(uow, customer, conversation_id)
         await tell_customer(
@@ -503,30 +498,42 @@ class Assistant:
         session: BotSession,
         why: _Why,
     ) -> Ticket:
-        """The case a hand-off opens, with the why on the session, an internal note and the
-        audit trail; assigned to `actor` when a person took it, else routed."""
+        """The case a hand-off opens, pre-filled (R-BOT-5) from everything the customer wrote:
+        type, priority and urgency from the one classification every case gets (the bot's
+        intent as evidence), the slots it found, all the words that drove them; the why on the
+        session, an internal note and the audit trail. Assigned to `actor` when a person took
+        it, else routed."""
         intent = why.intent
-        first = await _first_words(uow, conversation.id)
+        lines = await _customer_lines(uow, conversation.id)
+        first = " ".join(lines[0].split())[:60] if lines else ""
+        suggestion = classification.assess(
+            "\n".join(lines), tier=customer.tier, channel=conversation.channel,
+            hint=_hint(intent, why.confidence) if intent else None, rules=self.config.rules,
+        )  # fmt: skip
         topic = label_of(intent, "zh") if intent else "咨询"
         mark = "[接管]" if why.reason is HandoffReason.TAKEN_OVER else "[转人工]"
         ticket = await adopt_conversation(
             uow, customer=customer, conversation=conversation,
             subject=(f"{mark} {topic}：{first}" if first and first != topic else f"{mark} {topic}")[:200],
-            type=intent.ticket_type if intent and intent.ticket_type else TicketType.CONSULTATION,
-            priority=why.urgency.priority, tags=_handoff_tags(why.reason, intent),
+            type=suggestion.type, priority=suggestion.priority, tags=_handoff_tags(why.reason, suggestion),
             assignee_id=actor.user_id if actor is not None else None,
         )  # fmt: skip
+        classification.remember(uow, ticket, suggestion)
         detail = {
             "reason": why.reason.value,
             "intent": intent.name if intent else None,
             "intent_label": label_of(intent, "zh") if intent else None,
+            "intent_label_en": label_of(intent, "en") if intent else None,
             "confidence": round(why.confidence, 3),
-            "keywords": list(why.keywords),
-            "urgency": why.urgency.value,
+            "type": suggestion.type.value,
+            "priority": suggestion.priority.value,
+            "urgency": suggestion.urgency.value,
+            "keywords": list(dict.fromkeys([*suggestion.keywords, *why.keywords])),
+            "slots": _conversation_slots(lines, uow.now().date()),
             "rating": why.rating,
         }
         session.state = BotState.HANDED_OFF
-        session.handoff_reason, session.urgency = why.reason, why.urgency
+        session.handoff_reason, session.urgency = why.reason, suggestion.urgency
         session.handoff_detail, session.ticket_id = detail, ticket.id
         session.updated_at = uow.now()
         uow.session.add(
@@ -576,19 +583,30 @@ async def handoff_of(uow: UnitOfWork, ticket_id: int) -> BotSession | None:
 
 @dataclass(frozen=True)
 class _Why:
-    """Why a conversation went to a person, as the case, its note and the audit trail keep it."""
+    """Why a conversation went to a person, as the bot saw it; the case's type, priority and
+    urgency come from the classification of the whole conversation (`_open_case`)."""
 
     reason: HandoffReason
     intent: Intent | None
     confidence: float
-    urgency: Urgency
-    keywords: tuple[str, ...]
+    keywords: tuple[str, ...]  # the bot's own: the words that asked for a person or raised urgency
     rating: int | None
 
 
-def _handoff_tags(reason: HandoffReason, intent: Intent | None) -> list[str]:
-    tags = ["bot-handoff", f"handoff-{reason.value}"]
-    return tags + ([f"intent-{intent.name}"] if intent else [])
+def _hint(intent: Intent, confidence: float) -> IntentHint:
+    return IntentHint(
+        intent.name,
+        label_of(intent, "zh"),
+        confidence,
+        ticket_type=intent.ticket_type,
+        urgency=intent.urgency,
+    )
+
+
+def _handoff_tags(reason: HandoffReason, suggestion: Suggestion) -> list[str]:
+    """The hand-off's own tags, then the business tags and the intent's (`intent-complaint` is
+    what the complaint SLA policy keys on)."""
+    return ["bot-handoff", f"handoff-{reason.value}", *suggestion.tags]
 
 
 def _review_status(decision: Decision) -> ReviewStatus | None:
@@ -613,20 +631,51 @@ def handoff_note(detail: Mapping[str, Any]) -> str:
         lines.append(
             f"意图 Intent: {detail['intent_label']}（{detail['intent']}，置信度 {detail['confidence']:.2f}）"
         )
+    if detail.get("type"):  # hand-offs recorded before the type was kept have none
+        lines.append(f"问题类型 Type: {label(TicketType(detail['type']))}")
+        lines.append(f"优先级 Priority: {label(Priority(detail['priority']))}")
     lines.append(f"紧急程度 Urgency: {label(Urgency(detail['urgency']))}")
     if detail.get("keywords"):
         lines.append("关键词 Keywords: " + "、".join(detail["keywords"]))
+    for slot, value in (detail.get("slots") or {}).items():
+        lines.append(f"{SLOT_LABELS.get(slot, slot)}: {value}")
     return "\n".join(lines)
 
 
-async def _first_words(uow: UnitOfWork, conversation_id: int) -> str:
-    body = await uow.session.scalar(
+SLOT_LABELS = {
+    "order_no": "订单号 Order",
+    "phone": "手机 Phone",
+    "amount": "金额 Amount",
+    "date": "日期 Date",
+}
+_CUSTOMER_TEXT_MAX = 4000  # characters of the conversation the classification reads
+
+
+async def _customer_lines(uow: UnitOfWork, conversation_id: int) -> list[str]:
+    """What the customer wrote in the conversation so far, oldest first."""
+    rows = await uow.session.scalars(
         select(Message.body)
         .where(Message.conversation_id == conversation_id, Message.kind == MessageKind.INBOUND)
         .order_by(Message.id)
-        .limit(1)
     )
-    return " ".join((body or "").split())[:60]
+    lines, size = [], 0
+    for body in rows:
+        if size + len(body) > _CUSTOMER_TEXT_MAX:
+            break
+        lines.append(body)
+        size += len(body)
+    return lines
+
+
+def _conversation_slots(lines: list[str], today: date) -> dict[str, str]:
+    """The order number, amount, date (and the phone, masked) the customer gave; a later value
+    replaces an earlier one (a customer who corrects a digit means the new number)."""
+    found: dict[str, str] = {}
+    for line in lines:
+        found.update(_slot_values(line, today))
+    if "phone" in found:
+        found["phone"] = mask_phone(found["phone"])
+    return found
 
 
 def _slot_values(text: str, today: date) -> dict[str, str]:

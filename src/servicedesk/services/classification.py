@@ -6,18 +6,39 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from servicedesk.domain.catalog import Channel, Priority, TicketType
+from servicedesk.domain.assistant import BotRules
+from servicedesk.domain.catalog import Channel, CustomerTier, Priority, TicketType
 from servicedesk.domain.classification import IntentHint, Suggestion, suggest
 from servicedesk.domain.errors import ValidationFailed
+from servicedesk.nlp.cases import default_model
 from servicedesk.store.classification import Classification
 from servicedesk.store.models import Customer, Ticket
 from servicedesk.store.uow import UnitOfWork
 
 
-def suggestion_for(
-    customer: Customer, subject: str, body: str, channel: Channel, hint: IntentHint | None = None
+def assess(
+    text: str,
+    *,
+    tier: CustomerTier,
+    channel: Channel,
+    hint: IntentHint | None = None,
+    rules: BotRules | None = None,
 ) -> Suggestion:
-    return suggest(f"{subject}\n{body}", tier=customer.tier, channel=channel, intent=hint)
+    """The trained model's reading of `text` with the explicit rules on top: the one path intake,
+    the customer's form, the bot's hand-off and the benchmark all take."""
+    guess = default_model().guess(text)
+    return suggest(text, tier=tier, channel=channel, guess=guess, intent=hint, rules=rules)
+
+
+def suggestion_for(
+    customer: Customer,
+    subject: str,
+    body: str,
+    channel: Channel,
+    hint: IntentHint | None = None,
+    rules: BotRules | None = None,
+) -> Suggestion:
+    return assess(f"{subject}\n{body}", tier=customer.tier, channel=channel, hint=hint, rules=rules)
 
 
 def remember(uow: UnitOfWork, ticket: Ticket, suggestion: Suggestion) -> Classification:

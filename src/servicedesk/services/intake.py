@@ -216,7 +216,7 @@ async def _receive_once(
         ticket, message = await open_case(
             uow, None, customer=customer, subject=_subject_of(inbound), body=inbound.body or "(空)",
             channel=inbound.channel, external_id=inbound.message_id, meta=_masked(inbound) or None,
-            hint=hint,
+            hint=hint, rules=assistant.config.rules if assistant is not None else None,
         )  # fmt: skip
     else:
         message = await _append(uow, ticket, customer, inbound)

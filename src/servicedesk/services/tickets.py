@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import update
 
 from servicedesk.channels.message import Attachment as File
+from servicedesk.domain.assistant import BotRules
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
 from servicedesk.domain.classification import IntentHint
 from servicedesk.domain.errors import Conflict, Forbidden, ValidationFailed
@@ -142,16 +143,18 @@ async def open_case(
     external_id: str | None = None,
     meta: dict[str, Any] | None = None,
     hint: IntentHint | None = None,
+    rules: BotRules | None = None,
 ) -> tuple[Ticket, Message]:
     """The ticket, its conversation and first message, and the audit event — not committed.
     Shared by staff and customers (`create_ticket`) and by channel intake (`actor` None: the
     system), so every new case is built the same way. A type or priority nobody chose is
     suggested from the text, the customer's tier and the channel (and `hint`, what the
-    assistant's model recognised), and the suggestion kept with its reasons."""
+    assistant's model recognised, and `rules`, the bot's configured urgent words, so a message
+    that skips the bot is weighed as a hand-off would be), and kept with its reasons."""
     body = check_body(body)
     suggestion = None
     if type is None or priority is None:
-        suggestion = classification.suggestion_for(customer, subject, body, channel, hint)
+        suggestion = classification.suggestion_for(customer, subject, body, channel, hint, rules)
         type, priority = type or suggestion.type, priority or suggestion.priority
         tags = list(tags) or list(suggestion.tags)  # tags someone chose are theirs
     ticket = _new_ticket(

@@ -23,6 +23,7 @@ from servicedesk.domain.assistant import BotRules
 from servicedesk.jobs import routing as queue_drainer
 from servicedesk.jobs.outbox import Dispatcher
 from servicedesk.jobs.sla import SlaWorker
+from servicedesk.nlp.cases import default_model as default_case_model
 from servicedesk.nlp.embeddings import load_encoder
 from servicedesk.services import knowledge_index
 from servicedesk.services.assistant import Assistant, AssistantConfig
@@ -131,9 +132,10 @@ def assistant_config(settings: Settings) -> AssistantConfig:
 
 
 async def _warm(assistant: Assistant, db: Database) -> None:
-    """Train the bot in the background at start; a failure here is logged, the server runs on
-    (the bot trains on its first message instead)."""
+    """Train the case classifier and the bot in the background at start; a failure here is
+    logged, the server runs on (they train on first use instead)."""
     try:
+        await asyncio.to_thread(default_case_model)  # every new case's suggestion reads it
         async with UnitOfWork(db, write=False) as uow:
             await assistant.warm(uow)
     except Exception:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from servicedesk.domain.catalog import Channel, CustomerTier
 from servicedesk.domain.classification import Reason, Suggestion
 from servicedesk.domain.roles import Principal
 from servicedesk.services.classification import suggestion_of
+from servicedesk.store.assistant import Intent
 from servicedesk.store.models import Ticket
 from servicedesk.store.uow import UnitOfWork
 from servicedesk.web.pages.ticket_panels import panel
@@ -28,6 +31,10 @@ async def classification_panel(uow: UnitOfWork, me: Principal, ticket: Ticket) -
     if row is None:
         return None
     reasons = Suggestion.reasons_from_json(row.reasons)
+    intent_en: dict[str, str] = {}
+    if any(r.kind == "intent" for rs in reasons.values() for r in rs):  # kept by its Chinese label
+        rows = await uow.session.execute(select(Intent.label_zh, Intent.label_en))
+        intent_en = {zh: en for zh, en in rows}
     return {
         "suggested": row,
         "rows": [
@@ -36,4 +43,5 @@ async def classification_panel(uow: UnitOfWork, me: Principal, ticket: Ticket) -
         ],
         "tag_reasons": reasons.get("tags", ()),
         "detail": _detail,
+        "intent_en": intent_en,
     }

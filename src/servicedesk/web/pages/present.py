@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from servicedesk.domain.approvals import ActionKind, ActionStatus
+from servicedesk.domain.assistant import HandoffReason, Urgency
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
 from servicedesk.domain.classification import Suggested
 from servicedesk.domain.errors import DomainError
@@ -34,8 +35,16 @@ _ENUM_FIELDS: dict[str, type[StrEnum]] = {
     "action_kind": ActionKind,
     "action_status": ActionStatus,
     "routing_policy": RoutingPolicy,
+    "handoff_reason": HandoffReason,
+    "urgency": Urgency,
 }
 _HIDDEN = frozenset({"clock_id", "routing_reasons"})  # internal ids a reader of the trail has no use for
+# a bot hand-off's detail (R-BOT-5) as the trail shows it, under its own names; the intent's code,
+# its confidence and the slots are for the hand-off panel
+_HANDOFF_FIELDS = {
+    "reason": "handoff_reason", "intent_label": "handoff_intent", "type": "type", "priority": "priority",
+    "urgency": "urgency", "keywords": "keywords", "rating": "rating",
+}  # fmt: skip
 _EDITS = frozenset({"ticket.updated", "ticket.status_changed"})
 
 
@@ -102,6 +111,10 @@ def event_rows(
     rows = []
     for event in events:
         before, after = event.before or {}, event.after or {}
+        if event.action == "bot.handoff":
+            after = {
+                _HANDOFF_FIELDS[k]: v for k, v in after.items() if k in _HANDOFF_FIELDS and v is not None
+            }
         if event.action == "ticket.created":
             fields = ["status", "priority", "type", "channel", "team_id", "assignee_id"]
             before = {}
