@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from servicedesk.domain.assistant import BotState, HandoffReason, Urgency
 from servicedesk.domain.catalog import Channel, CustomerTier, MessageKind, Priority, TicketType
+from servicedesk.domain.delivery import DeliveryProblem, DeliveryState
 from servicedesk.domain.knowledge import ContentStatus, ScriptScenario
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Role
@@ -338,6 +339,12 @@ class Message(Base):
     # personal numbers masked; quality inspection reads it
     meta: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
+    # whether a message for the customer reached them (domain.delivery); None for what never
+    # leaves: notes, the customer's own words, replies read where they live (help center, API)
+    delivery: Mapped[DeliveryState | None] = mapped_column(str_enum(DeliveryState))
+    delivery_problem: Mapped[DeliveryProblem | None] = mapped_column(str_enum(DeliveryProblem))
+    delivery_detail: Mapped[str | None] = mapped_column(Text)  # the platform's own words, last failure
+    delivered_at: Mapped[datetime | None]
     attachments: Mapped[list[Attachment]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Attachment.id"
     )
@@ -349,6 +356,15 @@ class Message(Base):
         """Written by the bot or the system (progress notices), not by a person."""
         meta = self.meta or {}
         return "system" in meta or "bot" in meta
+
+    @property
+    def counts_as_response(self) -> bool:
+        """A person's public reply the customer can be taken to have (or soon to have): not one
+        that could not be sent or that the outbox gave up on (`delivery_problem` set)."""
+        return (
+            self.kind is MessageKind.REPLY and self.author_user_id is not None and not self.automatic
+            and self.delivery_problem is None
+        )  # fmt: skip
 
 
 class Attachment(Base):
