@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from servicedesk.domain.approvals import ActionKind, ActionStatus
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
 from servicedesk.domain.classification import Suggested
+from servicedesk.domain.delivery import DeliveryProblem
 from servicedesk.domain.errors import DomainError
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Principal
@@ -34,6 +35,7 @@ _ENUM_FIELDS: dict[str, type[StrEnum]] = {
     "action_kind": ActionKind,
     "action_status": ActionStatus,
     "routing_policy": RoutingPolicy,
+    "problem": DeliveryProblem,
 }
 _HIDDEN = frozenset({"clock_id", "routing_reasons"})  # internal ids a reader of the trail has no use for
 _EDITS = frozenset({"ticket.updated", "ticket.status_changed"})
