@@ -112,7 +112,8 @@ SENDING = {
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(Settings(database_url=database_url, environment="test", db_pool_size=5, **SENDING))
+    settings = Settings(database_url=database_url, environment="test", db_pool_size=5)
+    database = Database(settings.model_copy(update=SENDING))
     try:
         yield database
     finally:

@@ -127,7 +127,12 @@ async def test_a_reply_on_an_unconfigured_channel_is_kept_undelivered_and_the_cl
         "window_closes_at": None,
     }  # fmt: skip
     sent = await reply_as(web, world.sue, ticket.id, "您好，请问耳机是哪天买的？")
-    assert sent["delivery"] == {"state": "failed", "problem": "not_configured", "detail": None, "delivered_at": None}
+    assert sent["delivery"] == {
+        "state": "failed",
+        "problem": "not_configured",
+        "detail": None,
+        "delivered_at": None,
+    }
 
     assert await rows(db, Outbox) == []  # nothing queued to be dead-lettered later
     first = await clock_of(db, ticket.id)
@@ -159,7 +164,9 @@ async def test_the_bots_answer_on_an_unconfigured_channel_is_marked_not_delivere
     assert await rows(db, Outbox) == []
 
 
-async def test_a_reply_to_a_bounced_address_is_not_delivered(db: Database, world: World, clock: Frozen) -> None:
+async def test_a_reply_to_a_bounced_address_is_not_delivered(
+    db: Database, world: World, clock: Frozen
+) -> None:
     async with UnitOfWork(db) as uow:
         result = await receive(uow, InboundMessage(
             channel=Channel.EMAIL, sender="wang.fang@example.cn", subject="发票抬头开错了", body="请重开",
@@ -184,7 +191,9 @@ async def test_a_private_message_past_the_platforms_window_is_not_delivered(
     """Douyin answers a message only within 24 hours of it; WeChat within 48."""
     async with await client_for(db) as web:
         body = encode(load("douyin_im_text.json"))
-        assert (await web.post("/channels/social/douyin", content=body, headers=headers(db, "douyin", body))).is_success
+        assert (
+            await web.post("/channels/social/douyin", content=body, headers=headers(db, "douyin", body))
+        ).is_success
         async with UnitOfWork(db) as uow:
             wechat = await receive(uow, InboundMessage(channel=Channel.WECHAT, sender="oOpenId123",
                                                        body="快递三天没动了", received_at=clock.at, message_id="1001"))  # fmt: skip
@@ -231,18 +240,28 @@ async def test_a_dead_lettered_reply_reopens_the_clock_and_tells_the_assignee(
     assert (await the_ticket(db)).first_response_at == clock.at
 
     clock.at = local(2026, 10, 12, 10, 40)
-    result = await Dispatcher(db, {Channel.WEIBO: FakeWeibo(["not_a_follower"]).transport()}, worker_id="t").run_once()
+    result = await Dispatcher(
+        db, {Channel.WEIBO: FakeWeibo(["not_a_follower"]).transport()}, worker_id="t"
+    ).run_once()
     assert result.dead == 1
 
     [message] = await rows(db, Message, Message.id == sent["id"])
     assert (message.delivery, message.delivery_problem) == (DeliveryState.FAILED, DeliveryProblem.RECIPIENT)
     assert "20301" in (message.delivery_detail or "")
     reopened = await clock_of(db, ticket.id)
-    assert (reopened.state, reopened.stopped_at, reopened.stopped_by_message_id) == (ClockState.RUNNING, None, None)
+    assert (reopened.state, reopened.stopped_at, reopened.stopped_by_message_id) == (
+        ClockState.RUNNING,
+        None,
+        None,
+    )
     assert reopened.due_at == local(2026, 10, 12, 11, 0)  # the original deadline: 10:20–10:40 counted
     assert (await the_ticket(db)).first_response_at is None
     [told] = await rows(db, Notification, Notification.kind == "message.undelivered")
-    assert (told.user_id, told.ticket_id, told.data["problem"]) == (world.alice.user_id, ticket.id, "recipient")
+    assert (told.user_id, told.ticket_id, told.data["problem"]) == (
+        world.alice.user_id,
+        ticket.id,
+        "recipient",
+    )
     assert await rows(db, Event, Event.action == "sla.reopened")
 
     # nobody else answers: the breach is honest and the ladder acts on it
@@ -310,7 +329,10 @@ async def test_an_admins_retry_that_gets_through_counts_when_it_leaves(
     retried = await web.post(f"/api/v1/admin/outbox/{dead.id}/retry", headers=world.adam.auth)
     assert retried.status_code == 200, retried.text
     [waiting] = await rows(db, Message, Message.kind == "reply")
-    assert (waiting.delivery, waiting.delivery_problem) == (DeliveryState.PENDING, DeliveryProblem.CREDENTIALS)
+    assert (waiting.delivery, waiting.delivery_problem) == (
+        DeliveryState.PENDING,
+        DeliveryProblem.CREDENTIALS,
+    )
     assert (await clock_of(db, ticket.id)).state is ClockState.RUNNING  # not counted until it leaves
     fake = FakeDouyin()  # an unrelated channel's transport is not asked
     dispatcher = Dispatcher(db, {Channel.WEIBO: FakeWeibo().transport(), Channel.DOUYIN: fake.transport()},

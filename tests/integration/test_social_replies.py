@@ -66,7 +66,9 @@ async def dispatch(db: Database, channel: Channel, transport: Transport) -> RunR
 
 
 async def reply(web: httpx.AsyncClient, world: World, ticket_id: int, body: str) -> dict[str, Any]:
-    answer = await web.post(f"/api/v1/tickets/{ticket_id}/messages", json={"body": body}, headers=world.sue.auth)
+    answer = await web.post(
+        f"/api/v1/tickets/{ticket_id}/messages", json={"body": body}, headers=world.sue.auth
+    )
     assert answer.status_code == 201, answer.text
     sent: dict[str, Any] = answer.json()
     return sent
@@ -77,7 +79,9 @@ async def first_response(db: Database, ticket_id: int) -> sla.ClockView:
         return next(c for c in await sla.clocks_of(uow, ticket_id) if c.metric is SlaMetric.FIRST_RESPONSE)
 
 
-async def test_the_bots_answer_to_a_signed_weibo_dm_reaches_weibo(web: httpx.AsyncClient, db: Database) -> None:
+async def test_the_bots_answer_to_a_signed_weibo_dm_reaches_weibo(
+    web: httpx.AsyncClient, db: Database
+) -> None:
     async with UnitOfWork(db) as uow:
         await load_knowledge(uow)
         await uow.commit()
@@ -171,7 +175,11 @@ async def test_the_first_response_clock_stops_when_the_reply_is_written(
     clock.at = local(2026, 10, 12, 11, 30)  # dispatched after the 60-minute target
     assert (await dispatch(db, Channel.WEIBO, FakeWeibo().transport())).sent == 1
     clocks = await first_response(db, ticket.id)
-    assert (clocks.state, clocks.met, clocks.stopped_at) == (ClockState.STOPPED, True, local(2026, 10, 12, 10, 20))
+    assert (clocks.state, clocks.met, clocks.stopped_at) == (
+        ClockState.STOPPED,
+        True,
+        local(2026, 10, 12, 10, 20),
+    )
 
 
 def test_the_fake_serves_what_the_transport_sends() -> None:
@@ -179,5 +187,6 @@ def test_the_fake_serves_what_the_transport_sends() -> None:
     push_payload = load("douyin_im_text.json")["content"]
     wanted = recorded("douyin")["im_send_request"]["json"]
     assert (wanted["msg_id"], wanted["conversation_id"]) == (
-        push_payload["server_message_id"], push_payload["conversation_short_id"]
+        push_payload["server_message_id"],
+        push_payload["conversation_short_id"],
     )
