@@ -26,7 +26,11 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 @pytest.mark.parametrize(
     ("channel", "source", "hours"),
-    [(Channel.WECHAT, None, 48), (Channel.WEIBO, "private_message", 48), (Channel.DOUYIN, "private_message", 24)],
+    [
+        (Channel.WECHAT, None, 48),
+        (Channel.WEIBO, "private_message", 48),
+        (Channel.DOUYIN, "private_message", 24),
+    ],
 )
 def test_a_private_message_may_be_answered_within_the_platforms_window(
     channel: Channel, source: str | None, hours: int
@@ -69,7 +73,11 @@ def test_a_restored_clock_that_was_already_late_keeps_its_breach_for_the_ladder(
     late = clock.stop(at(12, 11, 30), DAY)
     assert late.breached_at == at(12, 11)
     restored = late.restore(DAY, LADDER)
-    assert (restored.state, restored.breached_at, restored.due_at) == (ClockState.RUNNING, at(12, 11), at(12, 11))
+    assert (restored.state, restored.breached_at, restored.due_at) == (
+        ClockState.RUNNING,
+        at(12, 11),
+        at(12, 11),
+    )
     assert restored.next_step(DAY, LADDER) == (Stage.BREACHED, at(12, 11))  # the assignee is told now
     assert restored.stop(at(12, 12), DAY).met is False
 
