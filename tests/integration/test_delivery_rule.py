@@ -345,3 +345,25 @@ async def test_an_admins_retry_that_gets_through_counts_when_it_leaves(
     async with UnitOfWork(db, write=False) as uow:
         views = await sla.clocks_of(uow, ticket.id)
     assert next(v for v in views if v.metric is SlaMetric.FIRST_RESPONSE).met is True
+
+
+async def test_a_reply_on_a_case_resolved_meanwhile_leaves_the_clock_stopped_at_the_resolution(
+    web: httpx.AsyncClient, db: Database, world: World, clock: Frozen
+) -> None:
+    """A resolved case runs no clock (resolving stops them all); the failed reply's clock is
+    put back and stopped where the resolution would have stopped it, not left running."""
+    await push_weibo_dm(web, db)
+    ticket = await the_ticket(db)
+    clock.at = local(2026, 10, 12, 10, 10)
+    await reply_as(web, world.sue, ticket.id, "已为您补发，请查收")
+    clock.at = local(2026, 10, 12, 10, 30)
+    resolved = await web.post(f"/api/v1/tickets/{ticket.id}/transition", json={"status": "resolved"},
+                              headers=world.sue.auth)  # fmt: skip
+    assert resolved.status_code == 200, resolved.text
+    dispatcher = Dispatcher(db, {Channel.WEIBO: FakeWeibo(["not_a_follower"] * 3).transport()}, worker_id="t")
+    assert (await dispatcher.run_once()).dead >= 1
+    first = await clock_of(db, ticket.id)
+    assert (first.state, first.stopped_at, first.stopped_by_message_id) == (
+        ClockState.STOPPED, local(2026, 10, 12, 10, 30), None
+    )  # fmt: skip
+    assert (await the_ticket(db)).first_response_at is None

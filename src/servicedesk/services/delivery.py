@@ -20,6 +20,7 @@ from sqlalchemy import select
 from servicedesk.channels.message import OutboundMessage, TransportError
 from servicedesk.domain.catalog import MessageKind
 from servicedesk.domain.delivery import DeliveryState
+from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.sla import ClockState
 from servicedesk.services import notifications, sla
 from servicedesk.services.outbound import mark_undelivered
@@ -98,17 +99,26 @@ async def _take_back(uow: UnitOfWork, ticket: Ticket, row: Message) -> None:
     """The reply never reached the customer: it was no response after all."""
     ladder = uow.settings.sla_ladder
     later = next(iter(await _counted_replies(uow, ticket.id, after_id=row.id)), None)
-    clocks = await uow.session.scalars(
-        select(SlaClock).where(SlaClock.stopped_by_message_id == row.id, SlaClock.state == ClockState.STOPPED)
+    # answered after all by the next reply that did count; or the case was resolved meanwhile,
+    # which stops every clock (met if by then), as it would have stopped this one
+    done = ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+    ended = (ticket.resolved_at or ticket.closed_at) if done else None
+    stop_at = later.created_at if later is not None else ended
+    clocks = list(
+        await uow.session.scalars(
+            select(SlaClock).where(
+                SlaClock.stopped_by_message_id == row.id, SlaClock.state == ClockState.STOPPED
+            )
+        )
     )
     for clock_row in clocks:
         calendar = await sla.calendar_by_id(uow, clock_row.calendar_id)
         clock = sla.clock_of(clock_row).restore(calendar, ladder)
-        if later is not None:  # answered after all, by the next reply that did count
-            clock = clock.stop(later.created_at, calendar)
+        if stop_at is not None:
+            clock = clock.stop(max(stop_at, clock_row.stopped_at or stop_at), calendar)
         clock_row.stopped_by_message_id = later.id if later is not None else None
         sla.write_clock(clock_row, clock, calendar, ladder)
-        if later is None:
+        if stop_at is None:
             uow.record(
                 None, "sla.reopened", subject_type="ticket", subject_id=ticket.id, ticket_id=ticket.id,
                 after={"metric": clock_row.metric.value},
