@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from servicedesk.channels.message import OutboundMessage, TransportError
-from servicedesk.channels.social.http import call_json
+from servicedesk.channels.social.replying import call_json, refusal, required_id, required_text
 from servicedesk.domain.catalog import Channel
 from servicedesk.domain.delivery import DeliveryProblem as P
 
@@ -86,27 +86,7 @@ def result_of(answer: dict[str, Any]) -> tuple[int, str]:
 
 
 def classify(status: int, code: int, said: str) -> TransportError | None:
-    if code == 0 and status < 400:
-        return None
-    if code in PERMANENT:
-        what, problem = PERMANENT[code]
-        return TransportError(f"douyin {code} ({what}): {said}", permanent=True, problem=problem)
-    label = TEMPORARY.get(code, "unclassified")
-    return TransportError(f"douyin {code or 'HTTP ' + str(status)} ({label}): {said}", permanent=False)
-
-
-def _needed(message: OutboundMessage, key: str) -> str:
-    value = message.metadata.get(key, "").strip()
-    if not value or "*" in value:  # a masked id can name nothing
-        raise TransportError(f"douyin reply without {key}", permanent=True, problem=P.NO_TARGET)
-    return value
-
-
-def _text(message: OutboundMessage) -> str:
-    text = message.body.strip()
-    if not text:
-        raise TransportError("douyin refuses an empty text", permanent=True, problem=P.CONTENT)
-    return text
+    return refusal("douyin", code, status, said, temporary=TEMPORARY, permanent=PERMANENT)
 
 
 def im_send_body(message: OutboundMessage) -> dict[str, Any]:
@@ -115,11 +95,11 @@ def im_send_body(message: OutboundMessage) -> dict[str, Any]:
     if not message.recipient.strip():
         raise TransportError("douyin reply without to_user_id", permanent=True, problem=P.NO_TARGET)
     return {
-        "msg_id": _needed(message, "reply_to"),
-        "conversation_id": _needed(message, "conversation"),
+        "msg_id": required_id(message, "reply_to", platform="douyin"),
+        "conversation_id": required_id(message, "conversation", platform="douyin"),
         "to_user_id": message.recipient.strip(),
         "scene": "im_replay_msg",
-        "content": {"msg_type": TEXT_MSG_TYPE, "text": {"text": _text(message)}},
+        "content": {"msg_type": TEXT_MSG_TYPE, "text": {"text": required_text(message, platform="douyin")}},
     }
 
 
@@ -127,9 +107,9 @@ def comment_reply_body(message: OutboundMessage) -> dict[str, Any]:
     """POST /item/comment/reply/?open_id=…: `comment_id` the customer's comment under video
     `item_id` (only the account's own videos can be answered)."""
     return {
-        "item_id": _needed(message, "target"),
-        "comment_id": _needed(message, "comment_id"),
-        "content": _text(message),
+        "item_id": required_id(message, "target", platform="douyin"),
+        "comment_id": required_id(message, "comment_id", platform="douyin"),
+        "content": required_text(message, platform="douyin"),
     }
 
 

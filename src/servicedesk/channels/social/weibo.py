@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from servicedesk.channels.message import OutboundMessage, TransportError
-from servicedesk.channels.social.http import call_json
+from servicedesk.channels.social.replying import call_json, refusal, required_id, required_text
 from servicedesk.domain.catalog import Channel
 from servicedesk.domain.delivery import DeliveryProblem as P
 
@@ -78,46 +78,19 @@ PERMANENT: dict[int, tuple[str, P]] = {
 
 
 def classify(status: int, answer: dict[str, Any]) -> TransportError | None:
-    """None when Weibo accepted; otherwise the failure, permanent when retrying is futile.
-    Unknown codes are retried: the dead letter still catches them after the retry budget."""
-    raw = answer.get("error_code")
-    if raw in (None, "", 0, "0") and status < 400:
-        return None
+    """None when Weibo accepted; otherwise the failure (`replying.refusal`)."""
     try:
-        code = int(raw) if raw is not None else 0
+        code = int(answer.get("error_code") or 0)
     except (TypeError, ValueError):
-        code = 0
+        code = -1
     said = str(answer.get("error", ""))[:200]
-    if code in PERMANENT:
-        what, problem = PERMANENT[code]
-        return TransportError(f"weibo {code} ({what}): {said}", permanent=True, problem=problem)
-    label = TEMPORARY.get(code, "unclassified")
-    return TransportError(f"weibo {code or 'HTTP ' + str(status)} ({label}): {said}", permanent=False)
-
-
-def _needed(message: OutboundMessage, key: str) -> str:
-    value = message.metadata.get(key, "").strip()
-    if not value or "*" in value:  # a masked id can name nothing
-        raise TransportError(f"weibo reply without {key}", permanent=True, problem=P.NO_TARGET)
-    return value
-
-
-def _text(message: OutboundMessage, limit: int, what: str) -> str:
-    text = message.body.strip()
-    if not text:
-        raise TransportError("weibo refuses an empty text", permanent=True, problem=P.CONTENT)
-    if len(text) > limit:
-        raise TransportError(
-            f"weibo takes at most {limit} characters in a {what}; this one has {len(text)}",
-            permanent=True, problem=P.CONTENT,
-        )  # fmt: skip
-    return text
+    return refusal("weibo", code, status, said, temporary=TEMPORARY, permanent=PERMANENT)
 
 
 def message_reply_form(message: OutboundMessage, access_token: str) -> dict[str, str]:
     """POST messages/reply.json, form-encoded: `data` is the JSON of the text (the form encoding
     is the URL-encoding the docs ask for); `receiver_id` the follower's uid."""
-    text = _text(message, MESSAGE_MAX_CHARS, "private message")
+    text = required_text(message, platform="weibo", limit=MESSAGE_MAX_CHARS, what="private message")
     if not message.recipient.strip():
         raise TransportError("weibo reply without receiver_id", permanent=True, problem=P.NO_TARGET)
     data = json.dumps({"text": text}, ensure_ascii=False, separators=(",", ":"))
@@ -135,9 +108,9 @@ def comment_reply_form(message: OutboundMessage, access_token: str, client_ip: s
     `rip` the address of whoever acts, which Weibo asks write calls to report."""
     form = {
         "access_token": access_token,
-        "cid": _needed(message, "comment_id"),
-        "id": _needed(message, "target"),
-        "comment": _text(message, COMMENT_MAX_CHARS, "comment"),
+        "cid": required_id(message, "comment_id", platform="weibo"),
+        "id": required_id(message, "target", platform="weibo"),
+        "comment": required_text(message, platform="weibo", limit=COMMENT_MAX_CHARS, what="comment"),
         "comment_ori": "0",
     }
     if client_ip:
