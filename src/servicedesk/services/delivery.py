@@ -106,9 +106,9 @@ async def _take_back(uow: UnitOfWork, ticket: Ticket, row: Message) -> None:
     stop_at = later.created_at if later is not None else ended
     clocks = list(
         await uow.session.scalars(
-            select(SlaClock).where(
-                SlaClock.stopped_by_message_id == row.id, SlaClock.state == ClockState.STOPPED
-            )
+            select(SlaClock)
+            .where(SlaClock.ticket_id == ticket.id, SlaClock.stopped_by_message_id == row.id)
+            .where(SlaClock.state == ClockState.STOPPED)
         )
     )
     for clock_row in clocks:

@@ -324,6 +324,8 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_ticket_created", "ticket_id", "created_at"),
+        # a customer's latest messages: when they last wrote privately (a platform's reply window)
+        Index("ix_messages_author_customer", "author_customer_id", "id"),
         UniqueConstraint("channel", "external_id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)

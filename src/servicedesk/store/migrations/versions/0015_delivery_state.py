@@ -1,5 +1,5 @@
-"""Whether each message reached the customer, and which reply stopped each SLA clock
-(so a reply that is never delivered can put its clock back)
+"""Whether each message reached the customer, which reply stopped each SLA clock (so a reply
+that is never delivered can put its clock back), and a customer's messages by author
 
 Revision ID: 0015
 Revises: 0014
@@ -53,6 +53,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("delivered_at", servicedesk.store.types.UTCDateTime(timezone=True), nullable=True)
         )
+        batch_op.create_index("ix_messages_author_customer", ["author_customer_id", "id"], unique=False)
 
     with op.batch_alter_table("sla_clocks", schema=None) as batch_op:
         batch_op.add_column(
@@ -76,6 +77,7 @@ def downgrade() -> None:
         batch_op.drop_column("stopped_by_message_id")
 
     with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_messages_author_customer")
         batch_op.drop_column("delivered_at")
         batch_op.drop_column("delivery_detail")
         batch_op.drop_column("delivery_problem")
