@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -68,17 +69,26 @@ async def _recipient(uow: UnitOfWork, customer_id: int, channel: Channel) -> str
     return DeliveryProblem.ADDRESS_BOUNCED if rows else DeliveryProblem.NO_ADDRESS
 
 
+@dataclass(frozen=True, slots=True)
+class _Inbound:
+    external_id: str | None
+    meta: Mapping[str, Any]
+    created_at: datetime
+
+
 async def _last_inbound(
     uow: UnitOfWork, channel: Channel, *, ticket_id: int | None = None, conversation_id: int | None = None
-) -> Message | None:
+) -> _Inbound | None:
     """The customer's latest message on the case (or the bot's conversation) on this channel:
     what a reply answers."""
-    stmt = select(Message).where(Message.kind == MessageKind.INBOUND, Message.channel == channel)
+    stmt = select(Message.external_id, Message.meta, Message.created_at)
+    stmt = stmt.where(Message.kind == MessageKind.INBOUND, Message.channel == channel)
     if ticket_id is not None:
         stmt = stmt.where(Message.ticket_id == ticket_id)
     else:
         stmt = stmt.where(Message.conversation_id == conversation_id)
-    return await uow.session.scalar(stmt.order_by(Message.id.desc()).limit(1))
+    row = (await uow.session.execute(stmt.order_by(Message.id.desc()).limit(1))).first()
+    return _Inbound(row.external_id, row.meta or {}, row.created_at) if row is not None else None
 
 
 async def _last_private_at(uow: UnitOfWork, customer_id: int, channel: Channel) -> datetime | None:
@@ -105,9 +115,9 @@ def _usable(value: object) -> str | None:
     return text if text and "*" not in text else None
 
 
-def _social(channel: Channel, last: Message | None) -> tuple[str, dict[str, str], bool]:
+def _social(channel: Channel, last: _Inbound | None) -> tuple[str, dict[str, str], bool]:
     """The comment or conversation a Weibo or Douyin reply answers: (source, metadata, known)."""
-    meta = (last.meta or {}) if last is not None else {}
+    meta = last.meta if last is not None else {}
     if meta.get("source") == COMMENT:
         comment_id, target = _usable(last.external_id if last else None), _usable(meta.get("target"))
         found = {"source": COMMENT, "comment_id": comment_id or "", "target": target or ""}
@@ -132,7 +142,7 @@ async def _route(
         return Route(channel, problem=recipient)
     source, known = PRIVATE, True
     metadata: dict[str, str] = {}
-    last: Message | None = None
+    last: _Inbound | None = None
     if channel in SOCIAL:
         last = await _last_inbound(uow, channel, ticket_id=ticket_id, conversation_id=conversation_id)
         source, metadata, known = _social(channel, last)
