@@ -10,7 +10,7 @@ import pytest
 from servicedesk.channels.message import TransportError
 from servicedesk.domain.calendars import BusinessCalendar
 from servicedesk.domain.catalog import Channel
-from servicedesk.domain.delivery import BEFORE_WRITING, DeliveryProblem, window_closes_at
+from servicedesk.domain.delivery import DeliveryProblem, window_closes_at
 from servicedesk.domain.labels import label
 from servicedesk.domain.sla import Clock, ClockState, Ladder, SlaMetric, Stage
 
@@ -45,11 +45,9 @@ def test_comments_email_and_chat_have_no_window() -> None:
     assert window_closes_at(Channel.WECHAT, None, None) is None  # nothing known, nothing claimed
 
 
-def test_every_problem_reads_in_both_languages_and_the_early_ones_are_known_before_writing() -> None:
+def test_every_problem_reads_in_both_languages() -> None:
     for problem in DeliveryProblem:
         assert label(problem, "zh") != problem.value and label(problem, "en") != problem.value
-    assert {p for p in DeliveryProblem if p.known_before_writing} == BEFORE_WRITING
-    assert DeliveryProblem.RECIPIENT not in BEFORE_WRITING  # only the platform can say that
 
 
 def test_a_transport_error_says_what_the_agent_is_told() -> None:

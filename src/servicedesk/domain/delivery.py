@@ -27,7 +27,8 @@ class DeliveryState(StrEnum):
 
 
 class DeliveryProblem(StrEnum):
-    """Why a message did not reach the customer; the first five are known before writing."""
+    """Why a message did not reach the customer; the first five are known before writing (the
+    route), the rest only the platform can say."""
 
     NOT_CONFIGURED = "not_configured"  # no transport configured for the channel
     NO_ADDRESS = "no_address"  # the customer has no identity on the channel
@@ -40,20 +41,6 @@ class DeliveryProblem(StrEnum):
     GAVE_UP = "gave_up"  # temporary failures until the retry budget ran out
     REFUSED = "refused"  # any other permanent refusal
 
-    @property
-    def known_before_writing(self) -> bool:
-        return self in BEFORE_WRITING
-
-
-BEFORE_WRITING = frozenset(
-    {
-        DeliveryProblem.NOT_CONFIGURED,
-        DeliveryProblem.NO_ADDRESS,
-        DeliveryProblem.ADDRESS_BOUNCED,
-        DeliveryProblem.WINDOW_CLOSED,
-        DeliveryProblem.NO_TARGET,
-    }
-)
 
 # how long after the customer's last private message the platform lets us answer
 REPLY_WINDOWS: Mapping[Channel, timedelta] = {
