@@ -98,9 +98,22 @@ async def wipe(db: Database) -> None:
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 
+# Every channel can send, as in an installation that configured them all (nothing is contacted:
+# tests hand the dispatcher their own transports). A test of an unconfigured channel says so.
+SENDING = {
+    "smtp_relay_host": "relay.example.invalid",
+    "wechat_app_id": "wx2c2769f8efd9abc2",
+    "wechat_app_secret": "test-app-secret",
+    "weibo_access_token": "2.00test_weibo_token",
+    "douyin_access_token": "act.test_douyin_token",
+    "douyin_open_id": "e3af6e1d-d83a-4116-8f9f-5cb8ac2413c7",
+}
+
+
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(Settings(database_url=database_url, environment="test", db_pool_size=5))
+    settings = Settings(database_url=database_url, environment="test", db_pool_size=5)
+    database = Database(settings.model_copy(update=SENDING))
     try:
         yield database
     finally:

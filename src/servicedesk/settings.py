@@ -153,6 +153,24 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='HMAC secret per social platform, e.g. {"weibo": "…", "douyin": "…"}; none: 404',
     )
+    weibo_access_token: str | None = Field(
+        default=None,
+        description="fan-service developer token, for replies on Weibo; None: Weibo cannot reply",
+    )
+    weibo_api_base: str = "https://api.weibo.com"
+    weibo_messages_api_base: str = "https://m.api.weibo.com"
+    weibo_client_ip: str | None = Field(
+        default=None, description="the address reported as `rip` on comment replies, as Weibo asks"
+    )
+    douyin_access_token: str | None = Field(
+        default=None, description="the enterprise account's OAuth token; None: Douyin cannot reply"
+    )
+    douyin_open_id: str | None = Field(default=None, description="the enterprise account's own open_id")
+    douyin_client_key: str | None = Field(
+        default=None, description="with the refresh token: renews the token"
+    )
+    douyin_refresh_token: str | None = None
+    douyin_api_base: str = "https://open.douyin.com"
     voice_webhook_secret: str | None = Field(default=None, description="HMAC secret of the telephony webhook")
     mail_domain: str = Field(default="servicedesk.local", description="domain of the Message-IDs we issue")
     mail_from_address: str = "support@servicedesk.local"
@@ -186,6 +204,23 @@ class Settings(BaseSettings):
             supervisor_after=timedelta(minutes=self.sla_supervisor_after_minutes),
             next_tier_after=timedelta(minutes=self.sla_next_tier_after_minutes),
         )
+
+    @property
+    def sending_channels(self) -> frozenset[Channel]:
+        """The channels these settings can send on (`channels.registry` builds their transports).
+        Web chat needs nothing: the widget reads the case's history when the visitor comes back."""
+        found = {Channel.WEB_CHAT}
+        if self.sms_provider == "log":
+            found.add(Channel.PHONE)
+        if self.wechat_app_id and self.wechat_app_secret:
+            found.add(Channel.WECHAT)
+        if self.smtp_relay_host:
+            found.add(Channel.EMAIL)
+        if self.weibo_access_token:
+            found.add(Channel.WEIBO)
+        if self.douyin_access_token and self.douyin_open_id:
+            found.add(Channel.DOUYIN)
+        return frozenset(found)
 
     @property
     def is_sqlite(self) -> bool:

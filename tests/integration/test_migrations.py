@@ -42,7 +42,7 @@ async def test_0013_ends_all_but_the_newest_of_duplicate_open_bot_conversations(
 
 
 @pytest.mark.parametrize("edited", [False, True])
-async def test_0019_opens_the_untouched_service_calendar_on_public_holidays(
+async def test_0015_opens_the_untouched_service_calendar_on_public_holidays(
     unmigrated_url: str, edited: bool
 ) -> None:
     """R-IN-5's default for the calendar as installed; an admin's calendars keep their choice."""

@@ -30,7 +30,15 @@ from servicedesk.services import availability, incidents, routing, routing_queue
 from servicedesk.services import tickets as svc
 from servicedesk.services.staff import create_team
 from servicedesk.store.db import Database
-from servicedesk.store.models import AgentSkill, Customer, Event, Message, TeamMember, Ticket
+from servicedesk.store.models import (
+    AgentSkill,
+    Customer,
+    CustomerIdentity,
+    Event,
+    Message,
+    TeamMember,
+    Ticket,
+)
 from servicedesk.store.routing import Availability, QueueEntry
 from servicedesk.store.sla import Notification
 from servicedesk.store.uow import UnitOfWork
@@ -535,6 +543,10 @@ async def test_a_queued_case_that_closes_leaves_the_queue(db: Database, world: W
 
 async def test_going_offline_hands_on_unanswered_cases_only(db: Database, world: World) -> None:
     await staff_floor(db, world, alice=Desk(), bob=Desk(presence=Presence.AWAY, front_line=True))
+    async with UnitOfWork(db) as uow:  # a chat reaches the visitor, so the reply below is an answer
+        uow.session.add(CustomerIdentity(customer_id=world.dave.customer_id, channel=CHAT,
+                                         external_id="visitor-dave", created_at=uow.now()))  # fmt: skip
+        await uow.commit()
     unanswered, answered = await open_case(db, world, "未回复"), await open_case(db, world, "已回复")
     email = await open_case(db, world, "邮件", channel=EMAIL)
     async with UnitOfWork(db) as uow:

@@ -74,7 +74,7 @@ async def _vip_complaint(db: Database, world: World) -> int:
     async with UnitOfWork(db) as uow:
         ticket = await svc.create_ticket(
             uow, staff(world.alice.user_id, teams=(world.team_a,)), subject="快递员态度恶劣", body="我要投诉",
-            customer_id=world.carol.customer_id, type=TicketType.SERVICE_QUALITY, channel=Channel.WEB_CHAT,
+            customer_id=world.carol.customer_id, type=TicketType.SERVICE_QUALITY, channel=Channel.WEB_FORM,
             team_id=world.team_a, assignee_id=world.alice.user_id, tags=["投诉"],
         )  # fmt: skip
     return ticket.id

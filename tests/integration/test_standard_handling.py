@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from servicedesk.channels.message import InboundMessage
 from servicedesk.domain.catalog import Channel
+from servicedesk.domain.delivery import DeliveryProblem, DeliveryState
 from servicedesk.domain.routing_rules import Presence
 from servicedesk.domain.sla import SlaMetric
 from servicedesk.jobs.sla import SlaWorker
@@ -21,7 +22,7 @@ from servicedesk.services.intake import receive
 from servicedesk.store.approvals import ServiceAction
 from servicedesk.store.assistant import DemoOrder
 from servicedesk.store.db import Database
-from servicedesk.store.models import Customer, CustomerIdentity, Outbox, Ticket
+from servicedesk.store.models import Customer, CustomerIdentity, Message, Ticket
 from servicedesk.store.sla import Notification
 from servicedesk.store.uow import UnitOfWork
 from tests.conftest import World
@@ -109,9 +110,14 @@ async def test_a_vip_complaint_on_a_holiday_eve_runs_the_whole_standard_track(
     assert "sla.supervisor" in await _notified(db, world.sue.user_id)
     async with UnitOfWork(db, write=False) as uow:
         moved = await uow.session.get(Ticket, ticket_id)
-        told = list(await uow.session.scalars(select(Outbox.payload).where(Outbox.ticket_id == ticket_id)))
+        told = list(await uow.session.scalars(select(Message).where(Message.ticket_id == ticket_id)))
     assert moved is not None and moved.team_id == world.team_b  # L2 has it now
-    assert any("已转交" in p["body"] for p in told)  # the customer heard where the case went
+    # the customer is told where the case went; over the holiday WeChat's 48-hour window closed,
+    # so the notice says on the case that it could not go, rather than vanishing in the outbox
+    transfer = [m for m in told if "已转交" in m.body]
+    assert [(m.delivery, m.delivery_problem) for m in transfer] == [
+        (DeliveryState.FAILED, DeliveryProblem.WINDOW_CLOSED)
+    ]
 
     # the supervisor approves; then the connector runs
     clock.at = local(2026, 10, 8, 8, 50)

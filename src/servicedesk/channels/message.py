@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from servicedesk.domain.catalog import Channel
+from servicedesk.domain.delivery import DeliveryProblem
 
 
 class InboundKind(StrEnum):
@@ -56,9 +57,20 @@ class OutboundMessage:
 
 class TransportError(Exception):
     """A delivery failed. `permanent` failures go to the dead letter at once (bad address,
-    WeChat 45015 outside the 48-hour window); the others are retried with backoff."""
+    WeChat 45015 outside the 48-hour window); the others are retried with backoff.
 
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+    `problem` is what the agent is told on the case when the message is finally given up
+    (`reason` keeps the platform's own words for the details); None: a permanent failure reads
+    as "refused", a temporary one as "gave up after retries"."""
+
+    def __init__(self, reason: str, *, permanent: bool, problem: DeliveryProblem | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.problem = problem
+
+    @property
+    def final_problem(self) -> DeliveryProblem:
+        if self.problem is not None:
+            return self.problem
+        return DeliveryProblem.REFUSED if self.permanent else DeliveryProblem.GAVE_UP

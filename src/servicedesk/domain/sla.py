@@ -230,6 +230,14 @@ class Clock:
             return self
         return replace(self, stopped_at=None)._run(now, calendar, ladder)
 
+    def restore(self, calendar: Calendar, ladder: Ladder) -> Clock:
+        """Undo a stop that should not have counted (the reply that stopped it was never
+        delivered): the clock runs again as if never stopped, so the time since the stop counts
+        and a deadline passed meanwhile is a breach the ladder then acts on."""
+        if self.state is not ClockState.STOPPED or self.stopped_at is None:
+            return self
+        return replace(self, stopped_at=None)._run(self.stopped_at, calendar, ladder)
+
     def retarget(self, target: timedelta, now: datetime, calendar: Calendar, ladder: Ladder) -> Clock:
         """The case changed (priority, tier, type) and its policy with it: the time used so far
         counts against the new target."""

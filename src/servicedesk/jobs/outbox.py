@@ -9,6 +9,10 @@ conditional update that only the lease holder can make.
 Delivery is at-least-once: the single window for a duplicate is a crash after the transport
 accepted the message and before the outcome commits. Transports make that harmless where they
 can (email keeps its Message-ID, so clients collapse a repeat).
+
+The outcome reaches the message on the case in the same transaction (`services.delivery`): sent,
+still trying, or given up — which takes back the response it counted as and tells the case's
+owner.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from sqlalchemy import or_, select, update
 
 from servicedesk.channels.message import OutboundMessage, TransportError
 from servicedesk.domain.catalog import Channel
+from servicedesk.domain.delivery import DeliveryProblem
+from servicedesk.services.delivery import settle
 from servicedesk.services.outbox import from_payload
 from servicedesk.store.db import Database
 from servicedesk.store.models import Outbox, OutboxStatus
@@ -111,7 +117,10 @@ class Dispatcher:
     async def deliver(self, delivery: Delivery) -> TransportError | None:
         transport = self.transports.get(delivery.message.channel)
         if transport is None:
-            return TransportError(f"no transport for channel {delivery.message.channel}", permanent=True)
+            return TransportError(
+                f"no transport for channel {delivery.message.channel}",
+                permanent=True, problem=DeliveryProblem.NOT_CONFIGURED,
+            )  # fmt: skip
         try:
             await transport.send(delivery.message)
         except TransportError as error:
@@ -149,8 +158,22 @@ class Dispatcher:
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
+            held = getattr(result, "rowcount", 0) == 1
+            if held:
+                await self._settle(uow, delivery, outcome, error)
             await uow.commit()
-        return outcome if getattr(result, "rowcount", 0) == 1 else "lost"
+        return outcome if held else "lost"
+
+    async def _settle(
+        self, uow: UnitOfWork, delivery: Delivery, outcome: str, error: TransportError | None
+    ) -> None:
+        """The outcome on the case's message, in a savepoint: should that fail, the outbox's own
+        outcome still commits, so the message is never sent twice for it."""
+        try:
+            async with uow.session.begin_nested():
+                await settle(uow, delivery.message, outcome, error)
+        except Exception:
+            log.exception("outbox %s: the outcome could not be applied to its message", delivery.id)
 
     async def run_once(self, now: datetime | None = None) -> RunResult:
         counts = {"sent": 0, "retried": 0, "dead": 0, "lost": 0}

@@ -740,8 +740,8 @@ class _Loader:
         async with UnitOfWork(self.db) as uow:
             match step.kind:
                 case "reply" | "note" | "inbound":
-                    await ticket_service.add_message(
-                        uow, step.actor, ticket_id, kind=MessageKind(step.kind), body=step.body
+                    await ticket_service.add_message(  # history: it happened, nothing is sent now
+                        uow, step.actor, ticket_id, kind=MessageKind(step.kind), body=step.body, send=False
                     )
                 case "status":
                     assert step.status is not None

@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from servicedesk.channels.message import Attachment, OutboundMessage
 from servicedesk.domain.catalog import Channel
+from servicedesk.domain.delivery import DeliveryState
 from servicedesk.domain.errors import Conflict, NotFound
 from servicedesk.domain.roles import Permission, Principal
 from servicedesk.services.access import require
-from servicedesk.store.models import Outbox, OutboxStatus
+from servicedesk.store.models import Message, Outbox, OutboxStatus
 from servicedesk.store.uow import UnitOfWork
 
 
@@ -105,9 +106,19 @@ async def retry_dead(uow: UnitOfWork, actor: Principal, outbox_id: int) -> Outbo
     before = {"status": row.status.value, "attempts": row.attempts, "last_error": row.last_error}
     row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, uow.now()
     row.claimed_by = row.claimed_until = None
+    await _sending_again(uow, row)
     uow.record(
         actor, "outbox.retried", subject_type="outbox", subject_id=row.id, ticket_id=row.ticket_id,
         before=before, after={"status": row.status.value},
     )  # fmt: skip
     await uow.commit()
     return row
+
+
+async def _sending_again(uow: UnitOfWork, row: Outbox) -> None:
+    """The message on the case is sending again. It keeps its problem until it is sent, so it
+    does not count as a response before then (`services.delivery`)."""
+    raw = str((row.payload.get("metadata") or {}).get("message_id", ""))
+    message = await uow.session.get(Message, int(raw)) if raw.isdigit() else None
+    if message is not None:
+        message.delivery = DeliveryState.PENDING

@@ -187,9 +187,14 @@ async def _change(uow: UnitOfWork, rows: Iterable[SlaClock], move: Move) -> None
         write_clock(row, move(clock_of(row), now, calendar, ladder), calendar, ladder)
 
 
-async def on_reply(uow: UnitOfWork, ticket: Ticket) -> None:
-    """A person answered the customer in public: the reply targets are met (or late)."""
-    await _change(uow, await _open_clocks(uow, ticket.id, [m for m in SlaMetric if m.stops_on_reply]), STOP)
+async def on_reply(uow: UnitOfWork, ticket: Ticket, *, by: int | None = None) -> None:
+    """A person answered the customer in public: the reply targets are met (or late). `by`
+    (the reply's id) is kept on each clock it stops, for `services.delivery` to put the clock
+    back should that reply never reach the customer."""
+    rows = await _open_clocks(uow, ticket.id, [m for m in SlaMetric if m.stops_on_reply])
+    await _change(uow, rows, STOP)
+    for row in rows:
+        row.stopped_by_message_id = by
 
 
 async def on_customer_message(uow: UnitOfWork, ticket: Ticket) -> None:

@@ -18,9 +18,9 @@ from servicedesk.domain.classification import IntentHint
 from servicedesk.domain.errors import Conflict, Forbidden, ValidationFailed
 from servicedesk.domain.lifecycle import Lifecycle, TicketStatus
 from servicedesk.domain.roles import Permission, Principal, Role
-from servicedesk.services import attachments, classification, progress, routing, sla
+from servicedesk.services import attachments, classification, outbound, progress, routing, sla
 from servicedesk.services.access import access_ticket_by_id, require
-from servicedesk.services.outbound import latest_conversation_id, queue_reply
+from servicedesk.services.outbound import latest_conversation_id
 from servicedesk.store.models import (
     Conversation,
     Customer,
@@ -376,14 +376,17 @@ async def transition_ticket(
 
 async def add_message(
     uow: UnitOfWork, actor: Principal, ticket_id: int, *, kind: MessageKind, body: str,
-    files: Sequence[File] = (),
+    files: Sequence[File] = (), send: bool = True,
 ) -> Message:  # fmt: skip
     """A public reply or internal note from staff, or a customer's answer on their case, with
     any files attached (a reply's files go out with it by email).
 
     Side effects follow the usual helpdesk rules: the first staff reply stamps the first
     response; a staff reply opens a new ticket; a customer answer reopens a pending or
-    resolved one.
+    resolved one. A reply that cannot reach the customer on the case's channel (the delivery
+    rule, `services.outbound`) is kept, marked not delivered, and is no response: the clocks
+    run on. `send=False` records history that already happened elsewhere (the demo): read in
+    place, nothing queued.
     """
     ticket = await access_ticket_by_id(uow, actor, ticket_id)
     if actor.role is Role.CUSTOMER:
@@ -411,12 +414,16 @@ async def add_message(
         attachments=[],
     )
     uow.session.add(message)
+    await uow.session.flush()  # the reply's id goes on the clocks it stops
+    route = await outbound.route_for_ticket(uow, ticket) if kind is MessageKind.REPLY and send else None
     if kind is MessageKind.REPLY:
-        if ticket.first_response_at is None:
+        counts = route is None or route.deliverable
+        if counts and ticket.first_response_at is None:
             ticket.first_response_at = now
         if ticket.status is TicketStatus.NEW:
             await apply_status(uow, actor, ticket, TicketStatus.OPEN)
-        await sla.on_reply(uow, ticket)
+        if counts:
+            await sla.on_reply(uow, ticket, by=message.id)
     elif kind is MessageKind.INBOUND:
         if ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED):
             await apply_status(uow, actor, ticket, TicketStatus.OPEN)
@@ -425,8 +432,8 @@ async def add_message(
     await uow.session.flush()
     if files:
         await attachments.keep(uow, message, files)
-    if kind is MessageKind.REPLY:
-        await queue_reply(uow, ticket, message, files=files)
+    if route is not None:
+        await outbound.queue_on(uow, route, ticket, message, files=files)
     uow.record(
         actor, f"message.{kind.value}", subject_type="message", subject_id=message.id,
         ticket_id=ticket.id, after={"kind": kind.value, "length": len(body)},

@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from servicedesk.domain.assistant import BotState, HandoffReason, Urgency
 from servicedesk.domain.catalog import Channel, CustomerTier, MessageKind, Priority, TicketType
+from servicedesk.domain.delivery import DeliveryProblem, DeliveryState
 from servicedesk.domain.knowledge import ContentStatus, ScriptScenario
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Role
@@ -323,6 +324,8 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_ticket_created", "ticket_id", "created_at"),
+        # a customer's latest messages: when they last wrote privately (a platform's reply window)
+        Index("ix_messages_author_customer", "author_customer_id", "id"),
         UniqueConstraint("channel", "external_id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -338,6 +341,12 @@ class Message(Base):
     # personal numbers masked; quality inspection reads it
     meta: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
+    # whether a message for the customer reached them (domain.delivery); None for what never
+    # leaves: notes, the customer's own words, replies read where they live (help center, API)
+    delivery: Mapped[DeliveryState | None] = mapped_column(str_enum(DeliveryState))
+    delivery_problem: Mapped[DeliveryProblem | None] = mapped_column(str_enum(DeliveryProblem))
+    delivery_detail: Mapped[str | None] = mapped_column(Text)  # the platform's own words, last failure
+    delivered_at: Mapped[datetime | None]
     attachments: Mapped[list[Attachment]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Attachment.id"
     )
@@ -349,6 +358,15 @@ class Message(Base):
         """Written by the bot or the system (progress notices), not by a person."""
         meta = self.meta or {}
         return "system" in meta or "bot" in meta
+
+    @property
+    def counts_as_response(self) -> bool:
+        """A person's public reply the customer can be taken to have (or soon to have): not one
+        that could not be sent or that the outbox gave up on (`delivery_problem` set)."""
+        return (
+            self.kind is MessageKind.REPLY and self.author_user_id is not None and not self.automatic
+            and self.delivery_problem is None
+        )  # fmt: skip
 
 
 class Attachment(Base):

@@ -78,6 +78,8 @@ class SlaClock(Base):
     stopped_at: Mapped[datetime | None]
     stage: Mapped[int] = mapped_column(SmallInteger, default=0)
     next_action_at: Mapped[datetime | None]
+    # the reply that stopped it: put back to running if that reply is never delivered
+    stopped_by_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
 
 
 class Notification(Base):

@@ -1,5 +1,7 @@
 """Weibo (微博) and Douyin (抖音) private messages and comments: one HMAC-signed webhook adapter
-with a per-platform field mapping. Pure functions only: no I/O, database or HTTP framework."""
+with a per-platform field mapping (pure functions: no I/O, database or HTTP framework), and a
+reply transport per platform for the outbox (`weibo.WeiboTransport`, `douyin.DouyinTransport`:
+HTTP to the platform's API, no database)."""
 
 from servicedesk.channels.social.errors import BadSocialSignature, SocialPayloadError
 from servicedesk.channels.social.mapping import (

@@ -9,15 +9,19 @@ from datetime import datetime, timedelta
 from servicedesk.channels.message import OutboundMessage, TransportError
 from servicedesk.channels.wechat.xml import cdata
 from servicedesk.domain.catalog import Channel
+from servicedesk.domain.delivery import DeliveryProblem
 
 SERVICE_WINDOW_HOURS = 48
 
-# errcodes after which retrying the same message cannot succeed.
-PERMANENT_ERRORS: dict[int, str] = {
-    40003: "invalid openid",
-    43004: "recipient has unsubscribed",
-    45015: "response out of the 48-hour customer-service window",
-    45047: "customer-service message quota for this user exhausted",
+# errcodes after which retrying the same message cannot succeed, and what the agent is told.
+PERMANENT_ERRORS: dict[int, tuple[str, DeliveryProblem]] = {
+    40003: ("invalid openid", DeliveryProblem.RECIPIENT),
+    43004: ("recipient has unsubscribed", DeliveryProblem.RECIPIENT),
+    45015: ("response out of the 48-hour customer-service window", DeliveryProblem.WINDOW_CLOSED),
+    45047: ("customer-service message quota for this user exhausted", DeliveryProblem.WINDOW_CLOSED),
+    40013: ("invalid AppID", DeliveryProblem.CREDENTIALS),
+    40125: ("invalid AppSecret", DeliveryProblem.CREDENTIALS),
+    40164: ("calling IP not on the account's whitelist", DeliveryProblem.CREDENTIALS),
 }
 RETRYABLE_ERRORS: dict[int, str] = {
     -1: "system busy",
@@ -74,7 +78,8 @@ def classify_api_error(errcode: int, errmsg: str) -> TransportError | None:
     if errcode == 0:
         return None
     if errcode in PERMANENT_ERRORS:
-        return TransportError(f"wechat {errcode} ({PERMANENT_ERRORS[errcode]}): {errmsg}", permanent=True)
+        what, problem = PERMANENT_ERRORS[errcode]
+        return TransportError(f"wechat {errcode} ({what}): {errmsg}", permanent=True, problem=problem)
     label = RETRYABLE_ERRORS.get(errcode, "unclassified")
     return TransportError(f"wechat {errcode} ({label}): {errmsg}", permanent=False)
 

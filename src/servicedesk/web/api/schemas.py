@@ -9,6 +9,7 @@ from pydantic import Base64Bytes, BaseModel, ConfigDict, Field, StringConstraint
 from starlette.responses import Response
 
 from servicedesk.domain.catalog import Channel, CustomerTier, MessageKind, Priority, TicketType
+from servicedesk.domain.delivery import DeliveryProblem, DeliveryState
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.pii import mask_phone, mask_resident_id
 from servicedesk.domain.roles import Role
@@ -141,6 +142,17 @@ class AttachmentOut(BaseModel):
     size: int
 
 
+class DeliveryOut(BaseModel):
+    """Whether a message for the customer reached them. `failed` messages never count as a
+    response; `problem` says why (known before writing: not_configured, no_address,
+    address_bounced, window_closed, no_target; or the platform refused it / gave up)."""
+
+    state: DeliveryState
+    problem: DeliveryProblem | None = None
+    detail: str | None = Field(default=None, description="the platform's own words for the last failure")
+    delivered_at: datetime | None = None
+
+
 class MessageOut(BaseModel):
     id: int
     kind: MessageKind
@@ -151,15 +163,35 @@ class MessageOut(BaseModel):
     created_at: datetime
     attachments: list[AttachmentOut]
     meta: dict[str, Any] | None = None
+    delivery: DeliveryOut | None = Field(
+        default=None,
+        description="for staff: how far a message for the customer got; null when it never leaves",
+    )
 
     @classmethod
     def of(cls, m: models.Message) -> MessageOut:
+        delivery = None
+        if m.delivery is not None:
+            delivery = DeliveryOut(state=m.delivery, problem=m.delivery_problem, detail=m.delivery_detail,
+                                   delivered_at=m.delivered_at)  # fmt: skip
         return cls(
             id=m.id, kind=m.kind, channel=m.channel, author_user_id=m.author_user_id,
             author_customer_id=m.author_customer_id, body=m.body, created_at=m.created_at,
             attachments=[AttachmentOut.model_validate(a, from_attributes=True) for a in m.attachments],
-            meta=m.meta,
+            meta=m.meta, delivery=delivery,
         )  # fmt: skip
+
+
+class ReplyChannelOut(BaseModel):
+    """Where a public reply on the case would go now, known before writing it."""
+
+    channel: Channel
+    deliverable: bool
+    problem: DeliveryProblem | None = None
+    public: bool = Field(description="a comment reply: everyone who reads the post reads it")
+    window_closes_at: datetime | None = Field(
+        default=None, description="the platform's deadline for answering"
+    )
 
 
 class EventOut(BaseModel):
@@ -175,6 +207,10 @@ class TicketDetailOut(TicketOut):
     messages: list[MessageOut]
     events: list[EventOut]
     other_tickets: list[Ref]
+    reply_channel: ReplyChannelOut | None = Field(
+        default=None,
+        description="for staff; null when replies are read where the case lives (help center, API)",
+    )
 
 
 class CustomerCreate(Input):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from servicedesk.channels.message import Attachment as File
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
 from servicedesk.domain.lifecycle import TicketStatus
+from servicedesk.services import outbound
 from servicedesk.services import ticket_queries as q
 from servicedesk.services import tickets as svc
 from servicedesk.web.api.schemas import (
@@ -18,6 +19,7 @@ from servicedesk.web.api.schemas import (
     MessageCreate,
     MessageOut,
     Ref,
+    ReplyChannelOut,
     TicketCreate,
     TicketDetailOut,
     TicketList,
@@ -33,19 +35,24 @@ TEXT_HELP = "words said in the conversation (messages, call transcripts); slower
 
 
 def _shown_to(principal: CurrentPrincipal, message: MessageOut) -> MessageOut:
-    """Channel details (recording links, transcript segments) are for staff only."""
-    return message if principal.role.is_staff else message.model_copy(update={"meta": None})
+    """Channel details (recording links, transcript segments) and delivery are for staff only."""
+    return message if principal.role.is_staff else message.model_copy(update={"meta": None, "delivery": None})
 
 
 async def _detail(uow: UowFactory, principal: CurrentPrincipal, ticket_id: int) -> Response:
     async with uow(write=False) as u:
         d = await q.ticket_detail(u, principal, ticket_id)
+        route = await outbound.route_for_ticket(u, d.ticket) if principal.role.is_staff else None
     detail = TicketDetailOut(
         **TicketOut.of(d.ticket).model_dump(),
         messages=[_shown_to(principal, MessageOut.of(m)) for m in d.messages],
         events=[EventOut.model_validate(e, from_attributes=True) for e in d.events],
         other_tickets=[Ref(id=t.id, name=t.subject) for t in d.other_tickets],
-    )
+        reply_channel=route and ReplyChannelOut(
+            channel=route.channel, deliverable=route.deliverable, problem=route.problem, public=route.public,
+            window_closes_at=route.window_closes_at,
+        ),
+    )  # fmt: skip
     return json_response(detail)
 
 

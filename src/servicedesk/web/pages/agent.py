@@ -16,7 +16,7 @@ from servicedesk.domain.errors import Conflict, InvalidTransition, ValidationFai
 from servicedesk.domain.lifecycle import ALLOWED, TicketStatus
 from servicedesk.domain.pii import mask_phone
 from servicedesk.domain.roles import Permission, Principal
-from servicedesk.services import sla, tiers
+from servicedesk.services import outbound, sla, tiers
 from servicedesk.services import ticket_queries as q
 from servicedesk.services import tickets as svc
 from servicedesk.services.assistant import handoff_of
@@ -133,6 +133,7 @@ async def _ticket_page(
         "escalation_teams": [t for t in teams if t.tier > (ticket.team.tier if ticket.team else 1)],
         "escalate_error": escalate_error,
         "panels": await panels_for(u, me, ticket),
+        "reply_route": await outbound.route_for_ticket(u, ticket),  # can a reply reach the customer now?
     }
     return render_page(request, "agent_ticket.html", me, context, status_code)
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from servicedesk.domain.delivery import DeliveryProblem
 from servicedesk.domain.labels import label
 from servicedesk.domain.sla import SlaMetric
 from servicedesk.services import notifications
@@ -40,6 +41,8 @@ def notification_text(n: Notification, subject: str, locale: str, tz: str) -> st
         "team": str(data.get("team", "")),
         "reason": str(data.get("reason", "")),
     }
+    if data.get("problem") in set(DeliveryProblem):  # a message that did not reach the customer
+        values["reason"] = label(DeliveryProblem(data["problem"]), locale)
     return translate("n_" + n.kind.replace(".", "_"), locale).format(**values)
 
 

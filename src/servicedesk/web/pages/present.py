@@ -16,6 +16,7 @@ from servicedesk.domain.approvals import ActionKind, ActionStatus
 from servicedesk.domain.assistant import HandoffReason, Urgency
 from servicedesk.domain.catalog import Channel, MessageKind, Priority, TicketType
 from servicedesk.domain.classification import Suggested
+from servicedesk.domain.delivery import DeliveryProblem
 from servicedesk.domain.errors import DomainError
 from servicedesk.domain.lifecycle import TicketStatus
 from servicedesk.domain.roles import Principal
@@ -37,6 +38,7 @@ _ENUM_FIELDS: dict[str, type[StrEnum]] = {
     "routing_policy": RoutingPolicy,
     "handoff_reason": HandoffReason,
     "urgency": Urgency,
+    "problem": DeliveryProblem,
 }
 _HIDDEN = frozenset({"clock_id", "routing_reasons"})  # internal ids a reader of the trail has no use for
 # a bot hand-off's detail (R-BOT-5) as the trail shows it, under its own names; the intent's code,

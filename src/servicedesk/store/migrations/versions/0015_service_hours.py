@@ -1,7 +1,7 @@
 """One truth for service hours: whether a calendar's people work on public holidays, and the
 queue's estimate kept on each waiting case
 
-Revision ID: 0019
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-11-24 09:00:00
 
@@ -19,7 +19,7 @@ from alembic import op
 
 import servicedesk.store.types
 
-revision: str = "0019"
+revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,8 +1,8 @@
 """Answers in the customer's language: articles and scripts link their translations, intents
 get an English answer template
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-24 09:00:00.000000
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020"
-down_revision: str | None = "0019"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
