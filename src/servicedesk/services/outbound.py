@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from servicedesk.channels.email.threading import message_id_of
 from servicedesk.channels.message import Attachment as File
 from servicedesk.channels.message import OutboundMessage
 from servicedesk.domain.catalog import Channel, MessageKind
@@ -39,7 +40,7 @@ async def _their_message_ids(uow: UnitOfWork, ticket: Ticket) -> tuple[str, ...]
         .where(Message.external_id.is_not(None))
         .order_by(Message.id)
     )
-    return tuple(i for i in ids if i)
+    return tuple(ref for i in ids if (ref := message_id_of(i)))
 
 
 async def queue_reply(uow: UnitOfWork, ticket: Ticket, reply: Message, *, files: Sequence[File] = ()) -> bool:
