@@ -38,7 +38,7 @@ _OUT_OF_OFFICE = re.compile(
     r"^\s*[\[【(（]?\s*(?:自动回复|自動回覆|自动答复|自動回復|自动应答|休假自动回复|"
     r"auto(?:matic)?[\s_-]*(?:reply|response|respon[cs]e|answer)|auto[\s_-]*re(?:ply)?|autoreply|"
     r"out\s+of\s+(?:the\s+)?office|ooo|on\s+vacation|vacation\s+reply|away\s+from\s+(?:the\s+)?office|"
-    r"abwesenheitsnotiz|r[ée]ponse\s+automatique|autosvar|自動応答|不在通知)\s*[\]】)）]?\s*(?:[:：\-]|$)",
+    r"abwesenheitsnotiz|r[ée]ponse\s+automatique|autosvar|自動応答|不在通知)\s*(?:[\]】)）]|[:：\-]|$)",
     re.IGNORECASE,
 )
 _BOUNCE_SUBJECT = re.compile(
@@ -259,7 +259,9 @@ def bounce_details(msg: Message, *, text: str, raw_text: str, ours: Iterable[str
     if not info:
         return {}
     ids = [i for headers in returned for i in message_ids(raw_header(headers, "message-id"))]
-    signed = _SIGNED_ID.findall(raw_text) + [i for i in ids if _SIGNED_ID.fullmatch(i)]
+    signed = (
+        _SIGNED_ID.findall(raw_text) + _SIGNED_ID.findall(text) + [i for i in ids if _SIGNED_ID.fullmatch(i)]
+    )
     if signed or ids:
         info["bounced_message_id"] = (signed or ids)[0]
     return info

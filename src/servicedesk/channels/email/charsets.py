@@ -232,7 +232,7 @@ def _nearly(data: bytes, charset: str) -> Decoded | None:
         return None
     errors = text.count("\ufffd") + len(_IMPLAUSIBLE.findall(text))
     wide = sum(1 for c in text if not c.isascii() and c != "\ufffd")
-    if 0 < errors <= max(3, wide // 50) and wide >= 4 * errors:
+    if 0 < errors <= max(3, wide // 10) and wide >= 4 * errors:
         return Decoded(_IMPLAUSIBLE.sub("\ufffd", text), charset, lossy=True)
     return None
 

@@ -21,6 +21,7 @@ the best reading possible, and what could not be read is flagged for a person
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections import Counter
@@ -128,8 +129,7 @@ def _header_start(raw: bytes) -> int:
 
 def _recover_parts(part: Message) -> list[Message]:
     """A multipart whose declared boundary never appears: split on the delimiter the body uses."""
-    payload = part.get_payload()
-    data = raw_bytes(payload) if isinstance(payload, str) else b""
+    data = _undecoded(part)
     counts = Counter(m[1] for m in _DELIMITER.finditer(data))
     if not counts:
         return []
@@ -148,22 +148,24 @@ def _as_text(part: Message) -> Message:
     """A broken multipart's body, read as the plain text it most likely is."""
     text = Message()
     text["Content-Type"] = "text/plain"
-    cte = part.get("content-transfer-encoding")
-    if cte:
-        text["Content-Transfer-Encoding"] = str(cte)
-    payload = part.get_payload()
-    text.set_payload(payload if isinstance(payload, str) else "")
+    text.set_payload(_undecoded(part).decode("ascii", "surrogateescape"))
     return text
+
+
+def _undecoded(part: Message) -> bytes:
+    """A non-multipart's body as bytes (get_payload() without decode would replace 8-bit bytes)."""
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        return b""
+    return data if isinstance(data, bytes) else b""
 
 
 def _looks_like_mime_body(msg: Message) -> bool:
     """A message that forgot its multipart Content-Type but whose body is MIME parts."""
     if raw_header(msg, "content-type") is not None or msg.is_multipart():
         return False
-    payload = msg.get_payload()
-    if not isinstance(payload, str):
-        return False
-    data = raw_bytes(payload[:8192])
+    data = _undecoded(msg)[:8192]
     return bool(re.search(rb"(?m)^--\S{1,200}\r?\nContent-(?:Type|Transfer-Encoding):", data, re.IGNORECASE))
 
 
@@ -218,12 +220,38 @@ def _flatten(msg: Message) -> bytes:
 def _part_bytes(part: Message) -> bytes:
     if part.is_multipart():  # message/rfc822, message/delivery-status: parsed sub-messages
         return b"".join(_flatten(sub) for sub in part.get_payload() if isinstance(sub, Message))
+    if str(part.get("content-transfer-encoding", "")).strip().lower() == "base64":
+        payload = part.get_payload()
+        if isinstance(payload, str):
+            return _base64(payload)
     try:
         data = part.get_payload(decode=True)
     except Exception:  # a transfer encoding the stdlib cannot undo: the bytes as they came
         payload = part.get_payload()
         data = raw_bytes(payload) if isinstance(payload, str) else b""
     return data if isinstance(data, bytes) else b""
+
+
+def _base64(text: str) -> bytes:
+    """Base64 as mailers really send it: junk characters dropped, padding missing or wrong,
+    and a footer a list server appended after a blank line left out instead of decoded."""
+    chunks: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            if chunks:
+                break
+            continue
+        cleaned = re.sub(r"[^A-Za-z0-9+/]", "", stripped)
+        if chunks and len(cleaned) < 0.8 * len(stripped):
+            break  # words after the encoded block
+        chunks.append(cleaned)
+    data = "".join(chunks)
+    data = data[: len(data) - 1] if len(data) % 4 == 1 else data
+    try:
+        return base64.b64decode(data + "=" * (-len(data) % 4))
+    except ValueError:
+        return b""
 
 
 def _safe_filename(name: str | None) -> str | None:
@@ -465,6 +493,7 @@ def _parse(
             reason = reason or "bounce"
     if reason:
         metadata["automatic_reason"] = reason
+        reading.review.discard("no_sender")  # nobody to answer anyway
     if sender.source not in ("from", "none"):
         metadata["sender_source"] = sender.source
     if reading.html:
