@@ -332,3 +332,25 @@ def test_it_reads_unlabelled_utf8_as_utf8_not_gb18030() -> None:
     raw = "From: a@example.cn\r\nSubject: x\r\nMessage-ID: <u8@example.cn>\r\n\r\n中文 hello\r\n".encode()
     parsed = parse_email(raw, received_at=datetime(2026, 11, 22, tzinfo=UTC))
     assert parsed.body.strip() == "中文 hello"
+
+
+def test_western_8bit_text_under_an_ascii_label_is_read_as_windows_1252_not_cjk() -> None:
+    raw = b"From: r@example.fr\r\nSubject: R\xe9ponse caf\xe9\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+    msg = parse_email(raw + "Café crème, “quoted”".encode("cp1252"), received_at=NOW)
+    assert (msg.subject, msg.body) == ("Réponse café", "Café crème, “quoted”")
+    assert "needs_review" not in msg.metadata
+
+
+@pytest.mark.parametrize(
+    ("subject", "automatic"),
+    [
+        ("AUTO: Zhang is out of the office (returning 03/25/2024)", True),
+        ("Away: back Monday", True),
+        ("【自动回复】休假中", True),
+        ("Automobile order", False),
+        ("关于自动回复功能的建议", False),
+    ],
+)
+def test_out_of_office_subjects(subject: str, automatic: bool) -> None:
+    msg = parse_email(minimal(f"From: a@example.com\nSubject: {subject}\n"), received_at=NOW)
+    assert (msg.kind is InboundKind.AUTOMATIC) is automatic

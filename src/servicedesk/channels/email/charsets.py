@@ -31,6 +31,7 @@ __all__ = [
     "canonical_charset",
     "decode_guess",
     "decode_text",
+    "looks_latin",
     "plausible",
     "rare_characters",
     "strict_decode",
@@ -223,6 +224,16 @@ def _lossy(data: bytes, charsets: Sequence[str]) -> Decoded:
     return best or Decoded(data.decode("utf-8", "replace"), "utf-8", lossy=True)
 
 
+def looks_latin(data: bytes) -> bool:
+    """8-bit bytes standing alone between ASCII letters (é, ü, ’), as in Western text; CJK
+    encodings put their high bytes in pairs and runs."""
+    high = [i for i, byte in enumerate(data) if byte >= 0x80]
+    if not high:
+        return False
+    alone = sum(1 for i in high if (i == 0 or data[i - 1] < 0x80) and (i + 1 == len(data) or data[i + 1] < 0x80))
+    return alone * 10 >= len(high) * 6
+
+
 def _nearly(data: bytes, charset: str) -> Decoded | None:
     """`charset` with a few replaced characters, when that is clearly what the text is: a
     handful of bad bytes among many good multi-byte characters."""
@@ -273,6 +284,8 @@ def decode_text(
         if (nearly := _nearly(data, "utf-8")) is not None:
             return nearly
         add(_multibyte(_detected(data)), *(canonical_charset(h) for h in hints), label)
+        if looks_latin(data):  # "café" under an ASCII label: Windows-1252, not a CJK guess
+            add("cp1252")
     else:
         add(label)
         if label is not None and (text := strict_decode(data, label)) is not None and plausible(text, label):
@@ -319,6 +332,8 @@ def decode_guess(
     for charset in hinted:
         if charset not in _CJK_BASE and (text := strict_decode(data, charset)) is not None:
             return Decoded(text, charset)
+    if looks_latin(data) and (text := strict_decode(data, "cp1252")) is not None:
+        return Decoded(text, "cp1252")
     order: list[str] = []
     for name in (*hinted, *_CJK_ORDER):
         if name in _CJK_BASE and name not in order:
