@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.smtp import Envelope, Session
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -255,9 +255,8 @@ async def _drive(url: str, raw: bytes, mail_from: str) -> None:
         envelope = Envelope()
         envelope.mail_from, envelope.rcpt_tos = mail_from, ["support@support.example.com"]
         envelope.original_content = envelope.content = raw
-        answer = await InboundMailHandler(db, db.settings).handle_DATA(
-            None, Session(asyncio.get_running_loop()), envelope
-        )  # type: ignore[arg-type]
+        handler = InboundMailHandler(db, db.settings)
+        answer = await handler.handle_DATA(SMTP(handler), Session(asyncio.get_running_loop()), envelope)
         assert answer.startswith("250"), answer
         parsed = parse_email(raw, received_at=db.clock(), envelope_sender=mail_from)
         async with UnitOfWork(db, write=False) as uow:
@@ -319,7 +318,7 @@ def test_serve_refuses_to_start_when_the_mail_port_is_taken(tmp_path: Path) -> N
             "SERVICEDESK_SMTP_LISTEN_PORT": str(port), "SERVICEDESK_PORT": str(_free_port()),
             "SERVICEDESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", "COLUMNS": "200",
         }  # fmt: skip
-        done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        done = subprocess.run(
             [sys.executable, "-c", "from servicedesk.cli import app; app()", "serve"],
             env=env, capture_output=True, text=True, timeout=60,
         )  # fmt: skip

@@ -40,7 +40,7 @@ async def _their_message_ids(uow: UnitOfWork, ticket: Ticket) -> tuple[str, ...]
         .where(Message.external_id.is_not(None))
         .order_by(Message.id)
     )
-    return tuple(ref for i in ids if (ref := message_id_of(i)))
+    return tuple(ref for i in ids if i and (ref := message_id_of(i)))
 
 
 async def queue_reply(uow: UnitOfWork, ticket: Ticket, reply: Message, *, files: Sequence[File] = ()) -> bool:

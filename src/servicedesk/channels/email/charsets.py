@@ -230,7 +230,9 @@ def looks_latin(data: bytes) -> bool:
     high = [i for i, byte in enumerate(data) if byte >= 0x80]
     if not high:
         return False
-    alone = sum(1 for i in high if (i == 0 or data[i - 1] < 0x80) and (i + 1 == len(data) or data[i + 1] < 0x80))
+    alone = sum(
+        1 for i in high if (i == 0 or data[i - 1] < 0x80) and (i + 1 == len(data) or data[i + 1] < 0x80)
+    )
     return alone * 10 >= len(high) * 6
 
 
@@ -279,8 +281,8 @@ def decode_text(
     if escapes:  # 7-bit ISO-2022: the escapes name the set
         add(label, "iso2022_jp_2", "x-iso-2022-cn", "iso2022_kr")
     if label in _WEAK:
-        if (text := strict_decode(data, "utf-8")) is not None:
-            return Decoded(text, "utf-8")
+        if (utf8 := strict_decode(data, "utf-8")) is not None:
+            return Decoded(utf8, "utf-8")
         if (nearly := _nearly(data, "utf-8")) is not None:
             return nearly
         add(_multibyte(_detected(data)), *(canonical_charset(h) for h in hints), label)
@@ -288,23 +290,24 @@ def decode_text(
             add("cp1252")
     else:
         add(label)
-        if label is not None and (text := strict_decode(data, label)) is not None and plausible(text, label):
-            return Decoded(text, label)
+        declared_text = strict_decode(data, label) if label is not None else None
+        if label is not None and declared_text is not None and plausible(declared_text, label):
+            return Decoded(declared_text, label)
         if label is not None and (nearly := _nearly(data, label)) is not None:
             return nearly  # one bad byte must not turn the whole body into another charset
         add("utf-8", *(canonical_charset(h) for h in hints), _multibyte(_detected(data)))
     add(*fallbacks)
     readings: dict[str, str] = {}
     for charset in order:
-        text = strict_decode(data, charset)
-        if text is None:
+        reading = strict_decode(data, charset)
+        if reading is None:
             continue
         if charset not in _CJK_BASE:
             if not readings:
-                return Decoded(text, charset)
+                return Decoded(reading, charset)
             continue
-        readings[charset] = text
-        if rare_characters(text, charset) == 0:
+        readings[charset] = reading
+        if rare_characters(reading, charset) == 0:
             break
     if readings:
         charset, text = _best_cjk(readings)

@@ -132,5 +132,5 @@ async def start_mail_listener(db: Database, settings: Settings, *, port: int | N
         return await loop.create_server(protocol, host, listen, reuse_port=shared)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
-            raise MailPortTaken(host, listen) from error
+            raise MailPortTaken(host, listen or 0) from error
         raise
