@@ -354,3 +354,21 @@ def test_western_8bit_text_under_an_ascii_label_is_read_as_windows_1252_not_cjk(
 def test_out_of_office_subjects(subject: str, automatic: bool) -> None:
     msg = parse_email(minimal(f"From: a@example.com\nSubject: {subject}\n"), received_at=NOW)
     assert (msg.kind is InboundKind.AUTOMATIC) is automatic
+
+
+def test_a_mail_the_parser_trips_over_is_still_kept_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from servicedesk.channels.email import parse
+
+    def trip(*_args: object) -> InboundMessage:
+        raise RecursionError("a structure nobody foresaw")
+
+    monkeypatch.setattr(parse, "_parse", trip)
+    raw = minimal("From: a@example.com\nSubject: x\n", "订单 8871 没到".encode())
+    msg = parse_email(raw, received_at=NOW, envelope_sender="a@example.com")
+    assert (msg.sender, msg.metadata["needs_review"], msg.kind) == (
+        "a@example.com",
+        "unparsed",
+        InboundKind.MESSAGE,
+    )
+    assert "订单 8871 没到" in msg.body
+    assert [(a.filename, a.data) for a in msg.attachments] == [("original.eml", raw)]

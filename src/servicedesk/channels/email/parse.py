@@ -280,9 +280,7 @@ def _declared_charsets(msg: Message) -> list[str]:
     return found
 
 
-def _read_text(
-    part: Message, ctype: str, reading: _Reading, hints: Sequence[str], fallbacks: Sequence[str]
-) -> Decoded:
+def _read_text(part: Message, ctype: str, hints: Sequence[str], fallbacks: Sequence[str]) -> Decoded:
     data = _part_bytes(part)
     declared = param(part, "content-type", "charset", hints, fallbacks)
     if declared is None and ctype == "text/html" and (meta := _META_CHARSET.search(data[:4096])):
@@ -307,7 +305,7 @@ def _read_parts(msg: Message, reading: _Reading, fallbacks: Sequence[str], max_a
             and filename is None
             and disposition != "attachment"
         ):
-            decoded = _read_text(part, ctype, reading, hints, fallbacks)
+            decoded = _read_text(part, ctype, hints, fallbacks)
             reading.charsets.append(decoded.charset)
             text = decoded.text
             if decoded.lossy:
