@@ -34,7 +34,9 @@ async def _flagged_mail(url: str) -> int:
     raw = raw.replace("上午".encode(), "上午".encode() + b"\xff", 1)
     db = Database(Settings(database_url=url, environment="test", smtp_listen_port=None))
     try:
-        answer = await InboundMailHandler(db, db.settings).take(raw, mail_from="luyao@example.com", rcpt_tos=[])
+        answer = await InboundMailHandler(db, db.settings).take(
+            raw, mail_from="luyao@example.com", rcpt_tos=[]
+        )
         assert answer.startswith("250")
         async with UnitOfWork(db, write=False) as uow:
             message = await uow.session.scalar(select(Message).where(Message.external_id.like("nob-1@%")))
@@ -76,7 +78,9 @@ def test_the_agent_is_told_to_check_a_mail_that_could_not_be_read_fully(
         expect(page.locator(".msg-inbound .attachments")).to_contain_text("original.eml")
         expect(page.locator(".msg-inbound .body")).to_contain_text("安装热水器")
         right = page.evaluate("document.querySelector('.email-review').getBoundingClientRect().right")
-        assert right <= width  # the notice wraps within the page (the top bar's overflow at 390 px is not its)
+        assert (
+            right <= width
+        )  # the notice wraps within the page (the top bar's overflow at 390 px is not its)
         review.scroll_into_view_if_needed()
         page.screenshot(path=str(SCREENSHOTS / f"email-review-zh-{width}.png"), full_page=False)
 
