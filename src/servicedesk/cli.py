@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -49,6 +50,16 @@ def serve(
     settings = get_settings()
     configure()
     host, port = host or settings.host, port or settings.port
+    if settings.smtp_listen_port:  # a second servicedesk on the mail port would split the mail
+        from servicedesk.channels.email.server import MailPortTaken, check_mail_port
+
+        try:
+            check_mail_port(settings.smtp_listen_host, settings.smtp_listen_port)
+        except MailPortTaken as taken:
+            console.print(f"[red]servicedesk cannot start:[/red] {taken}")
+            raise typer.Exit(1) from None
+        if workers > 1:  # the workers share the port among themselves (SO_REUSEPORT), nobody else
+            os.environ["SERVICEDESK_SMTP_LISTEN_SHARED"] = "1"
     console.print(f"servicedesk on [bold]http://{host}:{port}[/bold]")
     uvicorn.run(
         "servicedesk.web.main:app", host=host, port=port, workers=workers,

@@ -177,6 +177,11 @@ class Settings(BaseSettings):
     mail_from_name: str = "客服中心"
     smtp_listen_host: str = "127.0.0.1"
     smtp_listen_port: int | None = Field(default=2525, description="inbound mail; None turns it off")
+    smtp_listen_shared: bool = Field(
+        default=False,
+        description="set by `serve --workers N` for its workers, which share the SMTP port; "
+        "otherwise a second process finding the port taken refuses to start",
+    )
     smtp_max_message_bytes: int = Field(default=25 * 2**20, ge=1024)
     smtp_relay_host: str | None = Field(default=None, description="outbound mail relay; None: no email out")
     smtp_relay_port: int = 25

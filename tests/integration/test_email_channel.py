@@ -89,12 +89,19 @@ async def test_a_customers_gbk_mail_becomes_one_case_however_often_it_arrives(
     assert await _count(db, Message) == 1
 
 
-async def test_automatic_and_unreadable_mail_store_nothing(db: Database, mail: Mail) -> None:
+async def test_automatic_mail_opens_nothing_and_unreadable_mail_is_kept_for_a_person(
+    db: Database, mail: Mail
+) -> None:
     await asyncio.to_thread(mail.send, (DATA / "auto_reply.eml").read_bytes())
-    with pytest.raises(smtplib.SMTPDataError) as refused:
-        await asyncio.to_thread(mail.send, b"\x00\x01 this is not an email at all")
-    assert refused.value.smtp_code == 550
     assert (await _count(db, Ticket), await _count(db, Message), await _count(db, Customer)) == (0, 0, 0)
+    await asyncio.to_thread(mail.send, b"\x00\x01 this is not an email at all")  # 250, not 550
+    async with UnitOfWork(db, write=False) as uow:
+        [stored] = list(await uow.session.scalars(select(Message)))
+        customer = await uow.session.get(Customer, stored.author_customer_id)
+    assert "this is not an email at all" in stored.body
+    assert stored.meta is not None and stored.meta["needs_review"] == "undecodable,no_headers"
+    assert customer is not None and customer.email == "wangxm@example.com.cn"  # from the envelope
+    assert [a.filename for a in stored.attachments] == ["part-1.txt", "original.eml"]
 
 
 async def test_a_reply_goes_out_by_smtp_and_the_answer_threads_back(

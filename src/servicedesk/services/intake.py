@@ -5,15 +5,20 @@ on the right case (R-IN-1, R-IN-2).
   resolves to one customer; an unknown sender becomes a new customer with an unverified
   identity, to be verified (phone code) and merged later.
 - Once: the channel's own message id is unique per channel in `messages`; a retried or
-  duplicated delivery finds the first copy and changes nothing.
+  duplicated delivery finds the first copy and changes nothing. Email keys on the sender as
+  well (`storage_key`): anyone can write any Message-ID, so one sender's id must not silence
+  another's mail.
 - Where: a thread hint the channel has authenticated (email: a Message-ID we signed) names the
   case, but only if it is this customer's; otherwise chat-like channels continue the
   customer's active case on that channel, and anything else opens a new case.
 - Automatic mail (auto-replies, bounces) never opens, reopens or answers a case.
+- Mail with no address anywhere (`sender == ""`, flagged by the parser) still becomes a case,
+  on a customer without an email identity: nothing is dropped, and nothing is sent anywhere.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -67,8 +72,26 @@ def identity_key(channel: Channel, sender: str) -> str:
     return sender
 
 
+UNKNOWN_SENDER = "未知发件人"
+
+
+def storage_key(inbound: InboundMessage) -> str | None:
+    """What a channel message is stored once under: the channel's own id; for email the
+    Message-ID and the sender's address (`<id> <address>`: neither holds a space). Keys past the
+    column's 255 characters are hashed."""
+    if inbound.message_id is None:
+        return None
+    key = inbound.message_id
+    if inbound.channel is Channel.EMAIL:
+        key = f"{key} {identity_key(Channel.EMAIL, inbound.sender)}".rstrip()
+    return key if len(key) <= 255 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
 async def resolve_customer(uow: UnitOfWork, channel: Channel, sender: str, name: str | None) -> Customer:
     key = identity_key(channel, sender)
+    if channel is Channel.EMAIL and ("@" not in key or len(key) > 254):  # no address to know them by
+        display = (name or "").strip() or UNKNOWN_SENDER
+        return await create_customer(uow, None, name=display[:100], commit=False)
     known = await uow.session.scalar(
         select(Customer)
         .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
@@ -90,11 +113,25 @@ async def resolve_customer(uow: UnitOfWork, channel: Channel, sender: str, name:
 
 
 async def _already_stored(uow: UnitOfWork, inbound: InboundMessage) -> Message | None:
-    if inbound.message_id is None:
+    key = storage_key(inbound)
+    if key is None:
         return None
-    return await uow.session.scalar(
-        select(Message).where(Message.channel == inbound.channel, Message.external_id == inbound.message_id)
+    stored = await uow.session.scalar(
+        select(Message).where(Message.channel == inbound.channel, Message.external_id == key)
     )
+    if stored is None and inbound.channel is Channel.EMAIL and key != inbound.message_id:
+        # stored before the sender was part of the key: the bare Message-ID, by this sender
+        stored = await uow.session.scalar(
+            select(Message)
+            .join(CustomerIdentity, CustomerIdentity.customer_id == Message.author_customer_id)
+            .where(Message.channel == Channel.EMAIL, Message.external_id == inbound.message_id)
+            .where(
+                CustomerIdentity.channel == Channel.EMAIL,
+                CustomerIdentity.external_id == identity_key(Channel.EMAIL, inbound.sender),
+            )
+            .limit(1)
+        )
+    return stored
 
 
 async def _case_for(
@@ -137,7 +174,7 @@ async def _append(uow: UnitOfWork, ticket: Ticket, customer: Customer, inbound: 
     message = Message(
         conversation_id=conversation_id, ticket_id=ticket.id, kind=MessageKind.INBOUND,
         channel=inbound.channel, author_customer_id=customer.id, body=inbound.body,
-        external_id=inbound.message_id, created_at=uow.now(), attachments=[], meta=_masked(inbound) or None,
+        external_id=storage_key(inbound), created_at=uow.now(), attachments=[], meta=_masked(inbound) or None,
     )  # fmt: skip
     uow.session.add(message)
     if ticket.status is TicketStatus.RESOLVED and confirms_resolution(inbound.body):
@@ -215,7 +252,7 @@ async def _receive_once(
             hint = await assistant.recognise(uow, inbound.body)
         ticket, message = await open_case(
             uow, None, customer=customer, subject=_subject_of(inbound), body=inbound.body or "(空)",
-            channel=inbound.channel, external_id=inbound.message_id, meta=_masked(inbound) or None,
+            channel=inbound.channel, external_id=storage_key(inbound), meta=_masked(inbound) or None,
             hint=hint, rules=assistant.config.rules if assistant is not None else None,
         )  # fmt: skip
     else:
@@ -248,7 +285,7 @@ async def _to_bot(
     conversation = await _bot_conversation(uow, customer, inbound.channel)
     message = Message(
         conversation_id=conversation.id, kind=MessageKind.INBOUND, channel=inbound.channel,
-        author_customer_id=customer.id, body=inbound.body or "(空)", external_id=inbound.message_id,
+        author_customer_id=customer.id, body=inbound.body or "(空)", external_id=storage_key(inbound),
         created_at=uow.now(), attachments=[], meta=_masked(inbound) or None,
     )  # fmt: skip
     uow.session.add(message)
@@ -266,4 +303,4 @@ async def _to_bot(
     )  # fmt: skip
 
 
-__all__ = ["Intake", "identity_key", "receive", "resolve_customer"]
+__all__ = ["Intake", "identity_key", "receive", "resolve_customer", "storage_key"]

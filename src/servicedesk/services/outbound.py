@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from servicedesk.channels.email.threading import message_id_of
 from servicedesk.channels.message import Attachment as File
 from servicedesk.channels.message import OutboundMessage
 from servicedesk.domain.catalog import Channel, MessageKind
@@ -245,7 +246,7 @@ async def _their_message_ids(uow: UnitOfWork, ticket: Ticket) -> tuple[str, ...]
         .where(Message.external_id.is_not(None))
         .order_by(Message.id)
     )
-    return tuple(i for i in ids if i)
+    return tuple(ref for i in ids if i and (ref := message_id_of(i)))
 
 
 async def latest_conversation_id(uow: UnitOfWork, ticket_id: int) -> int | None:

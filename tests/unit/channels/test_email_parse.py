@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from servicedesk.channels.email.parse import (
-    EmailParseError,
     decode_header_text,
     html_to_text,
     parse_email,
@@ -156,25 +155,27 @@ def test_it_calls_a_4xx_status_a_soft_bounce() -> None:
     assert parse_email(raw, received_at=NOW).metadata["bounce"] == "soft"
 
 
-def test_it_keeps_an_undecodable_part_as_an_attachment() -> None:
+def test_it_reads_iso_2022_cn_which_python_has_no_codec_for() -> None:
     msg = parse_fixture("unknown_charset.eml")
-    assert msg.body == "正文在第二部分。"
     assert msg.subject == "旧系统邮件"
-    [kept] = msg.attachments
-    assert kept.filename == "part-2.txt"
-    assert kept.content_type == "text/plain"
-    assert kept.data.startswith(b"\x1b$)A\x0e")  # the original bytes, untouched
-    assert msg.metadata["undecodable_parts"] == "part-2.txt"
+    first, second = msg.body.split("\n\n")
+    assert (first, second[1:]) == ("正文在第二部分。", "户的回复")
+    assert msg.attachments == ()
+    assert "needs_review" not in msg.metadata
 
 
-def test_it_keeps_a_part_no_fallback_charset_can_read_as_an_attachment() -> None:
+def test_it_reads_a_part_no_charset_can_read_with_replacements_and_keeps_its_bytes() -> None:
     raw = minimal(
         'From: a@example.com\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n',
-        b"--b\r\nContent-Type: text/plain; charset=x-unknown\r\n\r\n\xff\xfe\x80 binary\r\n--b--\r\n",
+        b"--b\r\nContent-Type: text/plain; charset=x-unknown\r\n\r\n\xff\xfe\x80 binary data here\r\n--b--\r\n",
     )
     msg = parse_email(raw, received_at=NOW)
-    assert msg.body == ""
-    assert [(a.filename, a.data) for a in msg.attachments] == [("part-1.txt", b"\xff\xfe\x80 binary")]
+    assert "binary data here" in msg.body
+    assert [(a.filename, a.data) for a in msg.attachments] == [
+        ("part-1.txt", b"\xff\xfe\x80 binary data here")
+    ]
+    assert msg.metadata["needs_review"] == "undecodable"
+    assert msg.metadata["undecodable_parts"] == "part-1.txt"
 
 
 def test_it_joins_encoded_words_split_inside_a_character() -> None:
@@ -244,18 +245,37 @@ def test_it_leaves_human_mail_alone(headers: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "reason"),
+    ("raw", "body", "flags"),
     [
-        (b"", "empty input"),
-        (b"\x00\xff\xfe\x89garbage \x01\x02 not mail at all", "no headers"),
-        (b"Subject: hello\r\n\r\nbody\r\n", "missing From"),
-        (b"From: \r\nSubject: hello\r\n\r\nbody\r\n", "missing From"),
-        (b"From: just a name\r\n\r\nbody\r\n", "no usable email address"),
+        (b"", "", "no_headers,no_sender"),
+        (
+            b"\x00\xff\xfe\x89garbage \x01\x02 not mail at all",
+            "not mail at all",
+            "undecodable,no_headers,no_sender",
+        ),
+        (b"Subject: hello\r\n\r\nbody\r\n", "body", "no_sender"),
+        (b"From: \r\nSubject: hello\r\n\r\nbody\r\n", "body", "no_sender"),
+        (b"From: just a name\r\n\r\nbody\r\n", "body", "no_sender"),
     ],
 )
-def test_it_rejects_malformed_input_with_a_reason(raw: bytes, reason: str) -> None:
-    with pytest.raises(EmailParseError, match=reason):
-        parse_email(raw, received_at=NOW)
+def test_it_keeps_what_it_cannot_attribute_and_flags_it(raw: bytes, body: str, flags: str) -> None:
+    msg = parse_email(raw, received_at=NOW)
+    assert body in msg.body
+    assert msg.sender == ""
+    assert msg.metadata["needs_review"] == flags
+    assert msg.kind is InboundKind.MESSAGE
+
+
+def test_the_envelope_names_a_sender_the_headers_do_not() -> None:
+    msg = parse_email(
+        b"From: just a name\r\n\r\nbody\r\n", received_at=NOW, envelope_sender="Real@Example.cn"
+    )
+    assert (msg.sender, msg.sender_name, msg.metadata["sender_source"]) == (
+        "real@example.cn",
+        "just a name",
+        "envelope",
+    )
+    assert "needs_review" not in msg.metadata
 
 
 def test_it_gives_an_empty_body_for_a_mail_without_one() -> None:
@@ -301,10 +321,7 @@ _HEADER_PREFIX = b"From: Tester <t@example.com>\r\nMIME-Version: 1.0\r\n"
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=400))
 def test_it_never_crashes_and_never_returns_surrogates(tail: bytes) -> None:
-    try:
-        msg = parse_email(_HEADER_PREFIX + tail, received_at=NOW)
-    except EmailParseError:
-        return
+    msg = parse_email(_HEADER_PREFIX + tail, received_at=NOW)
     texts = [msg.sender, msg.body, msg.sender_name or "", msg.subject or "", msg.message_id or ""]
     texts += list(msg.thread_refs) + [a.filename for a in msg.attachments] + list(msg.metadata.values())
     for text in texts:
@@ -315,3 +332,43 @@ def test_it_reads_unlabelled_utf8_as_utf8_not_gb18030() -> None:
     raw = "From: a@example.cn\r\nSubject: x\r\nMessage-ID: <u8@example.cn>\r\n\r\n中文 hello\r\n".encode()
     parsed = parse_email(raw, received_at=datetime(2026, 11, 22, tzinfo=UTC))
     assert parsed.body.strip() == "中文 hello"
+
+
+def test_western_8bit_text_under_an_ascii_label_is_read_as_windows_1252_not_cjk() -> None:
+    raw = b"From: r@example.fr\r\nSubject: R\xe9ponse caf\xe9\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+    msg = parse_email(raw + "Café crème, “quoted”".encode("cp1252"), received_at=NOW)
+    assert (msg.subject, msg.body) == ("Réponse café", "Café crème, “quoted”")
+    assert "needs_review" not in msg.metadata
+
+
+@pytest.mark.parametrize(
+    ("subject", "automatic"),
+    [
+        ("AUTO: Zhang is out of the office (returning 03/25/2024)", True),
+        ("Away: back Monday", True),
+        ("【自动回复】休假中", True),
+        ("Automobile order", False),
+        ("关于自动回复功能的建议", False),
+    ],
+)
+def test_out_of_office_subjects(subject: str, automatic: bool) -> None:
+    msg = parse_email(minimal(f"From: a@example.com\nSubject: {subject}\n"), received_at=NOW)
+    assert (msg.kind is InboundKind.AUTOMATIC) is automatic
+
+
+def test_a_mail_the_parser_trips_over_is_still_kept_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from servicedesk.channels.email import parse
+
+    def trip(*_args: object) -> InboundMessage:
+        raise RecursionError("a structure nobody foresaw")
+
+    monkeypatch.setattr(parse, "_parse", trip)
+    raw = minimal("From: a@example.com\nSubject: x\n", "订单 8871 没到".encode())
+    msg = parse_email(raw, received_at=NOW, envelope_sender="a@example.com")
+    assert (msg.sender, msg.metadata["needs_review"], msg.kind) == (
+        "a@example.com",
+        "unparsed",
+        InboundKind.MESSAGE,
+    )
+    assert "订单 8871 没到" in msg.body
+    assert [(a.filename, a.data) for a in msg.attachments] == [("original.eml", raw)]

@@ -12,7 +12,7 @@ import re
 import secrets
 from collections.abc import Iterable
 
-__all__ = ["make_message_id", "ticket_id_from_refs", "ticket_number_in_subject"]
+__all__ = ["make_message_id", "message_id_of", "ticket_id_from_refs", "ticket_number_in_subject"]
 
 _MAC_HEX = 16  # 64 bits: plenty against guessing, short enough to keep ids readable
 _NONCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -72,3 +72,10 @@ def ticket_number_in_subject(subject: str) -> int | None:
         return None
     number = int(match[1])
     return number or None
+
+
+def message_id_of(external_id: str) -> str | None:
+    """The Message-ID a stored message can be referred to by: intake keys email on
+    `<id> <sender>`; a hash (a mail without a Message-ID, an overlong key) names nothing."""
+    reference = external_id.split(" ", 1)[0]
+    return None if not reference or reference.startswith("sha256:") else reference
